@@ -10,15 +10,16 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "mri-classifier", mixinStandardHelpOptions = true,
         description = "Brain MRI classification server and its model tools.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class})
-public final class Main implements Runnable {
+        subcommands = {ServeCommand.class, TrainCommand.class, EvaluateCommand.class})
+public final class Main implements java.util.concurrent.Callable<Integer> {
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));
     }
 
+    /** Without a subcommand the jar serves. */
     @Override
-    public void run() {
-        new CommandLine(this).usage(System.out);
+    public Integer call() throws Exception {
+        return new ServeCommand().call();
     }
 }

@@ -1,0 +1,79 @@
+package org.mriclassifier.api;
+
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import io.vertx.openapi.validation.ValidatorException;
+import org.mriclassifier.bus.ServiceException;
+import org.mriclassifier.bus.Services;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where every failed request ends: one place that turns a failure into a {@link Problem}. Unexpected
+ * exceptions are logged with the request id and leave as a bare 500.
+ */
+final class FailureHandler implements Handler<RoutingContext> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FailureHandler.class);
+    private final long bodyLimitBytes;
+
+    FailureHandler(long bodyLimitBytes) {
+        this.bodyLimitBytes = bodyLimitBytes;
+    }
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        problemFor(ctx).send(ctx);
+    }
+
+    private Problem problemFor(RoutingContext ctx) {
+        Throwable failure = ctx.failure();
+        if (failure instanceof ServiceException se) {
+            return asProblem(se);
+        }
+        if (failure instanceof HttpException http) {
+            if (http.getCause() instanceof ValidatorException invalid) {
+                return ValidationErrors.toProblem(invalid);
+            }
+            if (http.getCause() instanceof ServiceException se && se.status() >= 500) {
+                // the token check could not reach the database: not the client's fault
+                return asProblem(se);
+            }
+            return byStatus(ctx, http.getStatusCode());
+        }
+        if (failure != null && ctx.statusCode() < 0) {
+            ServiceException classified = Services.asServiceException(failure);
+            if (classified.status() >= 500 && classified.status() != 503) {
+                LOG.error("Request {} failed", RequestLog.requestId(ctx), failure);
+            }
+            return asProblem(classified);
+        }
+        return byStatus(ctx, ctx.statusCode());
+    }
+
+    static Problem asProblem(ServiceException se) {
+        java.util.List<Problem.FieldError> errors = se.field() == null ? java.util.List.of()
+                : java.util.List.of(new Problem.FieldError(se.field(), se.detail()));
+        return new Problem(se.status(), se.detail(), errors, se.retryAfterSeconds());
+    }
+
+    Problem byStatus(RoutingContext ctx, int status) {
+        return switch (status) {
+            case 400 -> Problem.of(400, "the request is malformed");
+            case 401 -> {
+                ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"mri-classifier\"");
+                yield Problem.of(401, "a valid, unexpired bearer token is required (POST /login)");
+            }
+            case 403 -> Problem.of(403, "your role may not do this");
+            case 404 -> Problem.of(404, "no such resource");
+            case 405 -> Problem.of(405, "this method is not allowed on this resource");
+            case 413 -> Problem.of(413, "the request body is larger than " + bodyLimitBytes + " bytes");
+            case 415 -> Problem.of(415, "unsupported content type");
+            case 503 -> new Problem(503, "the server is busy or a dependency is unavailable; try again later",
+                    java.util.List.of(), 1L);
+            default -> status >= 400 && status < 600 ? Problem.of(status, "the request failed")
+                    : Problem.of(500, "internal error");
+        };
+    }
+}

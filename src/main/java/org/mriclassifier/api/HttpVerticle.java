@@ -1,0 +1,112 @@
+package org.mriclassifier.api;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.JWTAuthHandler;
+import io.vertx.ext.web.handler.TimeoutHandler;
+import io.vertx.ext.web.openapi.router.RequestExtractor;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.sqlclient.Pool;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.mriclassifier.auth.PrincipalCache;
+import org.mriclassifier.auth.TokenAuth;
+import org.mriclassifier.auth.TokenIssuer;
+import org.mriclassifier.bus.Addresses;
+import org.mriclassifier.bus.ServiceException;
+import org.mriclassifier.bus.Services;
+import org.mriclassifier.db.PoolFactory;
+import org.mriclassifier.lifecycle.Lifecycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP verticle (event loop, several instances): builds the router from openapi.yaml (one handler per
+ * operationId, the contract's bearer scheme bound to the token check, bodies and parameters validated by
+ * the contract) and turns requests into event-bus commands. It never decodes an image or runs a model.
+ */
+public final class HttpVerticle extends VerticleBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
+
+    private final TokenIssuer tokens;
+    private final Lifecycle lifecycle;
+    private final Supplier<Future<Boolean>> modelLoaded;
+    private HttpServer server;
+
+    public HttpVerticle(TokenIssuer tokens, Lifecycle lifecycle, Supplier<Future<Boolean>> modelLoaded) {
+        this.tokens = tokens;
+        this.lifecycle = lifecycle;
+        this.modelLoaded = modelLoaded;
+    }
+
+    @Override
+    public Future<?> start() {
+        JsonObject http = config().getJsonObject("http");
+        Pool pool = PoolFactory.shared(vertx, config().getJsonObject("db"));
+        PrincipalCache principals = new PrincipalCache(this::lookupPrincipal,
+                config().getJsonObject("auth").getInteger("principal_cache_seconds", 30) * 1000L, 10_000,
+                System::currentTimeMillis);
+        vertx.eventBus().<JsonObject>consumer(Addresses.USERS_EVENTS_CHANGED,
+                event -> principals.invalidate(event.body().getString("id")));
+        Readiness readiness = new Readiness(vertx, pool, lifecycle, modelLoaded);
+        return Contract.load(vertx)
+                .compose(contract -> {
+                    Router router = router(contract.forRouter(), contract.text(), principals, readiness, http);
+                    server = vertx.createHttpServer(new HttpServerOptions()
+                            .setHost(http.getString("host", "0.0.0.0"))
+                            .setPort(http.getInteger("port", 8080))
+                            .setCompressionSupported(false)
+                            .setIdleTimeout(120));
+                    return server.requestHandler(router).listen();
+                })
+                .onSuccess(s -> LOG.info("HTTP listening on {}:{}", http.getString("host"), s.actualPort()));
+    }
+
+    private Router router(OpenAPIContract contract, Buffer contractText, PrincipalCache principals,
+                          Readiness readiness, JsonObject http) {
+        long bodyLimit = http.getLong("body_limit_bytes", 12L << 20);
+        RouterBuilder rb = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
+        rb.rootHandler(BodyHandler.create(false).setBodyLimit(bodyLimit).setHandleFileUploads(false));
+        rb.security("bearerAuth").httpHandler(JWTAuthHandler.create(new TokenAuth(tokens.verifier(), principals)));
+
+        OperationsRoutes operations = new OperationsRoutes(readiness, contractText, Buffer.buffer(SwaggerUi.PAGE));
+        new AuthRoutes().mount(rb);
+        new UserRoutes().mount(rb);
+        operations.mount(rb);
+
+        Router router = rb.createRouter();
+        router.route().order(-30).handler(new RequestLog(contract));
+        router.route().order(-20).handler(new BearerFormat());
+        router.route().order(-10).handler(TimeoutHandler.create(http.getLong("request_timeout_ms", 30_000L), 503));
+        operations.mountAssets(router);
+
+        FailureHandler failures = new FailureHandler(bodyLimit);
+        router.route().failureHandler(failures);
+        for (int status : List.of(400, 401, 403, 404, 405, 413, 415, 500, 503)) {
+            router.errorHandler(status, failures);
+        }
+        return router;
+    }
+
+    private Future<Optional<PrincipalCache.Principal>> lookupPrincipal(String userId) {
+        return Services.call(vertx.eventBus(), Addresses.AUTH_PRINCIPAL, new JsonObject().put("id", userId), 5_000)
+                .map(json -> Optional.of(PrincipalCache.Principal.fromJson(json)))
+                .recover(error -> error instanceof ServiceException se && se.status() == 404
+                        ? Future.succeededFuture(Optional.empty())
+                        : Future.failedFuture(error));
+    }
+
+    @Override
+    public Future<?> stop() {
+        return server == null ? Future.succeededFuture() : server.shutdown();
+    }
+}

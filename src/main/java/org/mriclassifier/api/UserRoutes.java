@@ -1,0 +1,70 @@
+package org.mriclassifier.api;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import org.mriclassifier.bus.Addresses;
+
+/**
+ * The users routes: {@code /users}, {@code /users/{user_name}} and the original API's {@code /user/{user_name}}.
+ * Each translates the validated request into a command for the users service and its reply into a response.
+ */
+final class UserRoutes {
+
+    void mount(RouterBuilder rb) {
+        rb.getRoute("createUser").addHandler(this::createUser);
+        rb.getRoute("listUsers").addHandler(this::listUsers);
+        rb.getRoute("getUser").addHandler(this::getUser);
+        rb.getRoute("replaceUser").addHandler(this::changeUser);
+        rb.getRoute("updateUser").addHandler(this::changeUser);
+        rb.getRoute("deleteUser").addHandler(this::deleteUser);
+        rb.getRoute("replaceUserLegacy").addHandler(this::changeUser);
+        rb.getRoute("updateUserLegacy").addHandler(this::changeUser);
+        rb.getRoute("deleteUserLegacy").addHandler(this::deleteUser);
+    }
+
+    private void createUser(RoutingContext ctx) {
+        Http.call(ctx, Addresses.USERS_CREATE, new JsonObject().put("user", Http.body(ctx)))
+                .onSuccess(user -> Http.sendCreated(ctx, "/users/" + user.getString("user_name"), user))
+                .onFailure(ctx::fail);
+    }
+
+    private void listUsers(RoutingContext ctx) {
+        JsonObject command = new JsonObject()
+                .put("hospital", Http.query(ctx, "hospital"))
+                .put("role", Http.query(ctx, "role"))
+                .put("q", Http.query(ctx, "q"))
+                .put("limit", Http.queryInt(ctx, "limit", 50))
+                .put("offset", Http.queryInt(ctx, "offset", 0));
+        Http.call(ctx, Addresses.USERS_LIST, command)
+                .onSuccess(page -> Http.sendJson(ctx, 200, page))
+                .onFailure(ctx::fail);
+    }
+
+    private void getUser(RoutingContext ctx) {
+        Http.call(ctx, Addresses.USERS_GET, new JsonObject().put("user_name", Http.path(ctx, "user_name")))
+                .onSuccess(user -> Http.sendJson(ctx, 200, user))
+                .onFailure(ctx::fail);
+    }
+
+    /**
+     * PUT and PATCH differ only in their contract: PUT must carry every column but the password and the
+     * name (so it replaces them), PATCH any of them. Both change exactly the columns given.
+     */
+    private void changeUser(RoutingContext ctx) {
+        JsonObject command = new JsonObject().put("user_name", Http.path(ctx, "user_name"))
+                .put("changes", Http.body(ctx));
+        Http.call(ctx, Addresses.USERS_UPDATE, command)
+                .onSuccess(user -> {
+                    ctx.response().putHeader("Content-Location", "/users/" + user.getString("user_name"));
+                    Http.sendJson(ctx, 200, user);
+                })
+                .onFailure(ctx::fail);
+    }
+
+    private void deleteUser(RoutingContext ctx) {
+        Http.call(ctx, Addresses.USERS_DELETE, new JsonObject().put("user_name", Http.path(ctx, "user_name")))
+                .onSuccess(user -> Http.sendJson(ctx, 200, user))
+                .onFailure(ctx::fail);
+    }
+}

@@ -1,0 +1,89 @@
+package org.mriclassifier.auth;
+
+import java.util.Optional;
+
+/**
+ * Who may do what, as in the roles table of the README (docs/ARCHITECTURE.md). Pure functions of the
+ * actor and the row as the database holds it now; services call them as one named step before they act.
+ *
+ * <pre>
+ * action                              admin                  moderator                  doctor         technician
+ * users: create / change / delete     any hospital, any role own hospital, not admins   no             no
+ * users: read                         any                    own hospital               own hospital   self
+ * MRI: upload + classify              any                    own hospital               own hospital   own hospital
+ * MRI: read                           any                    own hospital               own hospital   own hospital
+ * MRI: change metadata / label        any                    own hospital               own hospital   no
+ * MRI: delete                         any                    own hospital               no             no
+ * </pre>
+ */
+public final class AccessPolicy {
+
+    private AccessPolicy() {
+    }
+
+    // ---- users -------------------------------------------------------------------------------------------
+
+    /** The user row facts the policy needs. */
+    public record UserFacts(String id, String hospital, Role role) {
+    }
+
+    public static Decision readUser(Actor actor, UserFacts target) {
+        if (actor.isAdmin()) {
+            return Decision.ALLOW;
+        }
+        if (!actor.sameHospital(target.hospital())) {
+            return Decision.hidden("user of another hospital");
+        }
+        if (actor.role() == Role.TECHNICIAN && !target.id().equals(actor.id())) {
+            return Decision.forbidden("technicians may only read their own user");
+        }
+        return Decision.ALLOW;
+    }
+
+    public static Decision createUser(Actor actor, String hospital, Role role) {
+        return switch (actor.role()) {
+            case ADMIN -> Decision.ALLOW;
+            case MODERATOR -> !actor.sameHospital(hospital)
+                    ? Decision.forbidden("moderators may only create users of their own hospital")
+                    : role == Role.ADMIN ? Decision.forbidden("moderators may not create admins") : Decision.ALLOW;
+            case DOCTOR, TECHNICIAN -> Decision.forbidden("only admins and moderators manage users");
+        };
+    }
+
+    /**
+     * Changing a user: {@code newHospital} and {@code newRole} are the values after the change (the current
+     * ones when unchanged).
+     */
+    public static Decision changeUser(Actor actor, UserFacts target, String newHospital, Role newRole) {
+        Decision visible = readUser(actor, target);
+        if (visible.kind() == Decision.Kind.HIDDEN) {
+            return visible;
+        }
+        return switch (actor.role()) {
+            case ADMIN -> Decision.ALLOW;
+            case MODERATOR -> target.role() == Role.ADMIN ? Decision.forbidden("moderators may not change admins")
+                    : newRole == Role.ADMIN ? Decision.forbidden("moderators may not make admins")
+                    : !actor.sameHospital(newHospital)
+                    ? Decision.forbidden("moderators may not move users to another hospital")
+                    : Decision.ALLOW;
+            case DOCTOR, TECHNICIAN -> Decision.forbidden("only admins and moderators manage users");
+        };
+    }
+
+    public static Decision deleteUser(Actor actor, UserFacts target) {
+        return changeUser(actor, target, target.hospital(), target.role());
+    }
+
+    /**
+     * The hospital every list is confined to, whatever filters it asks for: none for admins, their own for
+     * everyone else (so a filter naming another hospital finds nothing, as if it had no rows).
+     */
+    public static Optional<String> hospitalScope(Actor actor) {
+        return actor.isAdmin() ? Optional.empty() : Optional.of(actor.hospital());
+    }
+
+    /** Technicians list only themselves. */
+    public static boolean listOnlySelf(Actor actor) {
+        return actor.role() == Role.TECHNICIAN;
+    }
+}

@@ -1,0 +1,76 @@
+package org.mriclassifier.bus;
+
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import java.util.function.Function;
+import org.mriclassifier.db.DbErrors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The two halves of a command over the event bus: answering one, and asking one. */
+public final class Services {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Services.class);
+
+    private Services() {
+    }
+
+    /**
+     * Registers a command handler whose failures reach the caller as {@link ServiceException}s; anything
+     * unexpected is logged here with the request id and leaves as a bare 500, never with its details.
+     */
+    public static Future<Void> serve(EventBus bus, String address, Function<JsonObject, Future<JsonObject>> handler) {
+        return bus.<JsonObject>localConsumer(address, message -> answer(message, handler)).completion();
+    }
+
+    static void answer(Message<JsonObject> message, Function<JsonObject, Future<JsonObject>> handler) {
+        Future<JsonObject> result;
+        try {
+            result = handler.apply(message.body());
+        } catch (RuntimeException e) {
+            result = Future.failedFuture(e);
+        }
+        result.onSuccess(message::reply).onFailure(error -> {
+            ServiceException failure = asServiceException(error);
+            if (failure.status() >= 500) {
+                JsonObject body = message.body();
+                String requestId = body == null || body.getJsonObject("actor") == null ? null
+                        : body.getJsonObject("actor").getString("request_id");
+                LOG.error("{} failed for request {}: {}", message.address(), requestId, error.toString(),
+                        failure == error ? null : error);
+            }
+            message.fail(failure.status(), failure.toWire());
+        });
+    }
+
+    public static ServiceException asServiceException(Throwable error) {
+        if (error instanceof ServiceException se) {
+            return se;
+        }
+        return DbErrors.classify(error);
+    }
+
+    /** Sends a command and turns a failed reply back into the {@link ServiceException} the service raised. */
+    public static Future<JsonObject> call(EventBus bus, String address, JsonObject command, long timeoutMs) {
+        return bus.<JsonObject>request(address, command, new DeliveryOptions().setSendTimeout(timeoutMs))
+                .map(Message::body)
+                .recover(error -> Future.failedFuture(fromReply(address, error)));
+    }
+
+    static ServiceException fromReply(String address, Throwable error) {
+        if (error instanceof ReplyException reply) {
+            return switch (reply.failureType()) {
+                case RECIPIENT_FAILURE -> ServiceException.fromWire(reply.failureCode(), reply.getMessage());
+                case TIMEOUT -> ServiceException.unavailable("the service did not answer in time; try again later");
+                case NO_HANDLERS -> ServiceException.unavailable("the service is not available; try again later");
+                case ERROR -> ServiceException.unavailable("the service is not available; try again later");
+            };
+        }
+        LOG.error("Unexpected failure calling {}", address, error);
+        return new ServiceException(500, "internal error");
+    }
+}

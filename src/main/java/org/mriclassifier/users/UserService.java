@@ -1,0 +1,205 @@
+package org.mriclassifier.users;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+import org.mriclassifier.auth.AccessPolicy;
+import org.mriclassifier.auth.AccessPolicy.UserFacts;
+import org.mriclassifier.auth.Actor;
+import org.mriclassifier.auth.Decision;
+import org.mriclassifier.auth.PasswordHasher;
+import org.mriclassifier.auth.PasswordWork;
+import org.mriclassifier.auth.Role;
+import org.mriclassifier.bus.Addresses;
+import org.mriclassifier.bus.ServiceException;
+import org.mriclassifier.bus.Services;
+import org.mriclassifier.db.DbErrors;
+import org.mriclassifier.db.PoolFactory;
+import org.mriclassifier.users.UserRepository.UserRow;
+
+/**
+ * The users service (event loop): create, read, list, change and delete users, each command checked against
+ * {@link AccessPolicy} before it acts. Every change is published on {@code users.events.changed}; refusals on
+ * {@code security.events.denied}.
+ *
+ * <p>Commands carry the {@code actor} (see {@link Actor#toJson()}) and their arguments, with the original
+ * API's field names: {@code user_name, user_email, user_password, user_hospital, user_role}.
+ */
+public final class UserService extends VerticleBase {
+
+    private final PasswordWork passwords;
+    private final UserRepository repository = new UserRepository();
+    private Pool pool;
+    private int pageSizeMax;
+
+    public UserService(PasswordWork passwords) {
+        this.passwords = passwords;
+    }
+
+    @Override
+    public Future<?> start() {
+        pool = PoolFactory.shared(vertx, config().getJsonObject("db"));
+        pageSizeMax = config().getJsonObject("users", new JsonObject()).getInteger("page_size_max", 200);
+        EventBus bus = vertx.eventBus();
+        return Future.all(
+                Services.serve(bus, Addresses.USERS_CREATE, this::create),
+                Services.serve(bus, Addresses.USERS_GET, this::get),
+                Services.serve(bus, Addresses.USERS_LIST, this::list),
+                Services.serve(bus, Addresses.USERS_UPDATE, this::update),
+                Services.serve(bus, Addresses.USERS_DELETE, this::delete));
+    }
+
+    private Future<JsonObject> create(JsonObject command) {
+        Actor actor = Actor.fromJson(command.getJsonObject("actor"));
+        JsonObject user = command.getJsonObject("user");
+        String hospital = user.getString("user_hospital").strip();
+        Role role = role(user.getString("user_role"));
+        Decision decision = AccessPolicy.createUser(actor, hospital, role);
+        if (!decision.allowed()) {
+            return Future.failedFuture(deny(actor, "user.create", user.getString("user_name"), decision));
+        }
+        String password = user.getString("user_password");
+        checkPassword(password);
+        return passwords.hash(password)
+                .compose(hash -> repository.insert(pool, user.getString("user_name"), user.getString("user_email"),
+                        hash, hospital, role))
+                .recover(UserService::explainConflict)
+                .onSuccess(created -> changed("created", actor, created))
+                .map(UserRow::toJson);
+    }
+
+    private Future<JsonObject> get(JsonObject command) {
+        Actor actor = Actor.fromJson(command.getJsonObject("actor"));
+        String userName = command.getString("user_name");
+        return repository.findByName(pool, userName).map(found -> {
+            UserRow row = found.orElseThrow(() -> noSuchUser(userName));
+            Decision decision = AccessPolicy.readUser(actor, facts(row));
+            if (!decision.allowed()) {
+                throw deny(actor, "user.read", userName, decision);
+            }
+            return row.toJson();
+        });
+    }
+
+    private Future<JsonObject> list(JsonObject command) {
+        Actor actor = Actor.fromJson(command.getJsonObject("actor"));
+        int limit = Math.min(command.getInteger("limit", 50), pageSizeMax);
+        UserRepository.ListQuery query = new UserRepository.ListQuery(
+                AccessPolicy.hospitalScope(actor).orElse(null),
+                command.getString("hospital"), command.getString("role"), command.getString("q"),
+                AccessPolicy.listOnlySelf(actor) ? UUID.fromString(actor.id()) : null,
+                limit, command.getInteger("offset", 0));
+        return repository.list(pool, query);
+    }
+
+    /**
+     * PUT (replace: every field given) and PATCH (only the fields given) on one user, in one transaction
+     * that locks the row, checks the policy against it and writes it.
+     */
+    private Future<JsonObject> update(JsonObject command) {
+        Actor actor = Actor.fromJson(command.getJsonObject("actor"));
+        String userName = command.getString("user_name");
+        JsonObject changes = command.getJsonObject("changes");
+        String newPassword = changes.getString("user_password");
+        if (newPassword != null) {
+            checkPassword(newPassword);
+        }
+        // hash before the transaction: a quarter of a second of bcrypt must not hold a row lock
+        Future<String> newHash = newPassword == null ? Future.succeededFuture(null) : passwords.hash(newPassword);
+        return newHash.compose(hash -> pool.withTransaction(tx -> repository.findByNameForUpdate(tx, userName)
+                        .compose(found -> {
+                            UserRow current = found.orElseThrow(() -> noSuchUser(userName));
+                            String hospital = Optional.ofNullable(changes.getString("user_hospital")).map(String::strip)
+                                    .orElse(current.hospital());
+                            Role role = Optional.ofNullable(changes.getString("user_role")).map(UserService::role)
+                                    .orElse(current.role());
+                            Decision decision = AccessPolicy.changeUser(actor, facts(current), hospital, role);
+                            if (!decision.allowed()) {
+                                throw deny(actor, "user.update", userName, decision);
+                            }
+                            Future<Void> adminsLeft = current.role() == Role.ADMIN && role != Role.ADMIN
+                                    ? requireAnotherAdmin(tx) : Future.succeededFuture();
+                            return adminsLeft.compose(v -> repository.update(tx, current,
+                                    changes.getString("user_name", current.userName()),
+                                    changes.getString("user_email", current.email()), hospital, role, hash));
+                        })))
+                .recover(UserService::explainConflict)
+                .onSuccess(updated -> changed("updated", actor, updated))
+                .map(UserRow::toJson);
+    }
+
+    private Future<JsonObject> delete(JsonObject command) {
+        Actor actor = Actor.fromJson(command.getJsonObject("actor"));
+        String userName = command.getString("user_name");
+        return pool.withTransaction(tx -> repository.findByNameForUpdate(tx, userName).compose(found -> {
+                    UserRow current = found.orElseThrow(() -> noSuchUser(userName));
+                    Decision decision = AccessPolicy.deleteUser(actor, facts(current));
+                    if (!decision.allowed()) {
+                        throw deny(actor, "user.delete", userName, decision);
+                    }
+                    Future<Void> adminsLeft = current.role() == Role.ADMIN ? requireAnotherAdmin(tx)
+                            : Future.succeededFuture();
+                    return adminsLeft.compose(v -> repository.delete(tx, current.id())).map(v -> current);
+                }))
+                .onSuccess(deleted -> changed("deleted", actor, deleted))
+                .map(UserRow::toJson);
+    }
+
+    private Future<Void> requireAnotherAdmin(io.vertx.sqlclient.SqlConnection tx) {
+        return repository.countAdmins(tx).compose(n -> n > 1 ? Future.succeededFuture()
+                : Future.failedFuture(ServiceException.conflict(
+                "this is the last admin; make another admin first", "user_role")));
+    }
+
+    private static void checkPassword(String password) {
+        PasswordHasher.lengthProblem(password).ifPresent(problem -> {
+            throw ServiceException.badRequest("user_password", problem);
+        });
+    }
+
+    private static Role role(String wire) {
+        return Role.fromWire(wire).orElseThrow(() ->
+                ServiceException.badRequest("user_role", "must be one of admin, moderator, doctor, technician"));
+    }
+
+    private static UserFacts facts(UserRow row) {
+        return new UserFacts(row.id().toString(), row.hospital(), row.role());
+    }
+
+    private static ServiceException noSuchUser(String userName) {
+        return ServiceException.notFound("no user named '" + userName + "'");
+    }
+
+    /** A refusal, published for the audit trail; hidden rows answer exactly as missing ones. */
+    private ServiceException deny(Actor actor, String action, String target, Decision decision) {
+        vertx.eventBus().publish(Addresses.SECURITY_EVENTS_DENIED, new JsonObject()
+                .put("actor", actor.toJson()).put("action", action)
+                .put("target_type", "user").put("target_id", target)
+                .put("status", decision.kind() == Decision.Kind.HIDDEN ? 404 : 403)
+                .put("reason", decision.reason()).put("at", Instant.now().toString()));
+        return decision.kind() == Decision.Kind.HIDDEN ? noSuchUser(target) : ServiceException.forbidden(decision.reason());
+    }
+
+    /** Also tells every node's token check to forget what it cached about this user. */
+    private void changed(String action, Actor actor, UserRow user) {
+        vertx.eventBus().publish(Addresses.USERS_EVENTS_CHANGED, new JsonObject()
+                .put("action", action).put("id", user.id().toString()).put("user_name", user.userName())
+                .put("hospital", user.hospital()).put("role", user.role().wire())
+                .put("actor", actor.toJson()).put("at", Instant.now().toString()));
+    }
+
+    private static <T> Future<T> explainConflict(Throwable error) {
+        if (DbErrors.isUniqueViolation(error, UserRepository.UNIQUE_NAME)) {
+            return Future.failedFuture(ServiceException.conflict("a user with this user_name already exists", "user_name"));
+        }
+        if (DbErrors.isUniqueViolation(error, UserRepository.UNIQUE_EMAIL)) {
+            return Future.failedFuture(ServiceException.conflict("a user with this user_email already exists", "user_email"));
+        }
+        return Future.failedFuture(error);
+    }
+}

@@ -1,0 +1,68 @@
+package org.mriclassifier.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+import org.mriclassifier.db.DatabaseTarget;
+import org.mriclassifier.db.EmbeddedDatabase;
+
+/**
+ * One real PostgreSQL for the whole test run (the server's own embedded one, started once), and a fresh,
+ * empty database in it for each test server, so every test class owns its data.
+ */
+public final class SharedPostgres {
+
+    private static EmbeddedDatabase instance;
+
+    private SharedPostgres() {
+    }
+
+    static synchronized EmbeddedDatabase instance() {
+        if (instance == null) {
+            try {
+                Path dir = Files.createTempDirectory("mri-test-pg");
+                instance = EmbeddedDatabase.start(dir, 0);
+                Runtime.getRuntime().addShutdownHook(new Thread(instance::close));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return instance;
+    }
+
+    /** A new empty database; returns its postgresql:// URI (with credentials). */
+    public static String newDatabase() {
+        DatabaseTarget admin = instance().target();
+        String name = "t_" + UUID.randomUUID().toString().replace("-", "");
+        try (Connection c = DriverManager.getConnection(admin.jdbcUrl(), admin.jdbcProperties());
+             Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        var o = admin.connectOptions();
+        return "postgresql://" + o.getUser() + ":" + o.getPassword() + "@" + o.getHost() + ":" + o.getPort() + "/" + name;
+    }
+
+    /** Runs SQL against a test database (for assertions on what was, or was not, written). */
+    public static <T> T query(String uri, SqlWork<T> work) {
+        DatabaseTarget target = DatabaseTarget.fromUri(uri);
+        try (Connection c = DriverManager.getConnection(target.jdbcUrl(), target.jdbcProperties())) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** JDBC work in a test. */
+    @FunctionalInterface
+    public interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+}
