@@ -15,7 +15,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * openapi.yaml, loaded from the classpath (so it works inside the fat jar): its text, served as is, and the
  * contract the router is built from.
  *
- * <p>vertx-openapi 5.0.x refuses a contract whose responses use media types it cannot validate
+ * <p>vertx-openapi 5.0.x refuses relative server URLs, and responses with media types it cannot validate
  * (application/problem+json, image/*, text/html, application/yaml). The router never validates responses,
  * so its copy of the contract lists those responses as application/octet-stream; the published contract
  * keeps the true media types.
@@ -39,6 +39,9 @@ public record Contract(Buffer text, OpenAPIContract forRouter) {
 
     static JsonObject routerView(JsonObject contract) {
         JsonObject copy = contract.copy();
+        // the published server URL is relative ("/": wherever the document was fetched from), which
+        // vertx-openapi cannot parse; the router does not use it
+        copy.remove("servers");
         copy.getJsonObject("paths").forEach(path -> ((JsonObject) path.getValue()).forEach(operation -> {
             if (operation.getValue() instanceof JsonObject op && op.containsKey("responses")) {
                 op.getJsonObject("responses").forEach(response -> rewriteContent((JsonObject) response.getValue()));

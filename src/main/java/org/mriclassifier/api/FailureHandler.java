@@ -24,7 +24,11 @@ final class FailureHandler implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext ctx) {
-        problemFor(ctx).send(ctx);
+        Problem problem = problemFor(ctx);
+        if (problem.status() == 500) {
+            LOG.error("Request {} failed", RequestLog.requestId(ctx), ctx.failure());
+        }
+        problem.send(ctx);
     }
 
     private Problem problemFor(RoutingContext ctx) {
@@ -43,11 +47,7 @@ final class FailureHandler implements Handler<RoutingContext> {
             return byStatus(ctx, http.getStatusCode());
         }
         if (failure != null && ctx.statusCode() < 0) {
-            ServiceException classified = Services.asServiceException(failure);
-            if (classified.status() >= 500 && classified.status() != 503) {
-                LOG.error("Request {} failed", RequestLog.requestId(ctx), failure);
-            }
-            return asProblem(classified);
+            return asProblem(Services.asServiceException(failure));
         }
         return byStatus(ctx, ctx.statusCode());
     }

@@ -83,11 +83,13 @@ public final class HttpVerticle extends VerticleBase {
         new UserRoutes().mount(rb);
         operations.mount(rb);
 
+        NotYetBuilt.mount(rb);
         Router router = rb.createRouter();
         router.route().order(-30).handler(new RequestLog(contract));
         router.route().order(-20).handler(new BearerFormat());
         router.route().order(-10).handler(TimeoutHandler.create(http.getLong("request_timeout_ms", 30_000L), 503));
         operations.mountAssets(router);
+        RouteInventory.check(contract, rb, router);
 
         FailureHandler failures = new FailureHandler(bodyLimit);
         router.route().failureHandler(failures);

@@ -5,11 +5,14 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.User;
 import io.vertx.ext.auth.authentication.Credentials;
+import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 
 /**
- * The token check the contract's {@code bearerAuth} scheme runs on every protected route: the library's JWT
- * verification, then what it does not do: a token must have {@code exp}, and its {@code ver} must still be
+ * The token check the contract's {@code bearerAuth} scheme runs on every protected route: a strict look at the
+ * token's shape, the library's JWT verification, then what it does not do: a token must have {@code exp}, and its {@code ver} must still be
  * its user's token version (deleting a user, or changing their password, role or hospital, moves it on).
  * On success the user carries the actor as the database knows it now, under {@link #ACTOR}.
  */
@@ -27,7 +30,51 @@ public final class TokenAuth implements JWTAuth {
 
     @Override
     public Future<User> authenticate(Credentials credentials) {
-        return verifier.authenticate(credentials).compose(this::checkCurrent);
+        try {
+            if (!(credentials instanceof TokenCredentials token) || !shapedLikeOurs(token.getToken())) {
+                return Future.failedFuture("not a token this server issues");
+            }
+            return verifier.authenticate(credentials).compose(this::checkCurrent);
+        } catch (RuntimeException e) {
+            // the library trips over some malformed claims (e.g. "exp": null); that is a bad token, not a crash
+            return Future.failedFuture("malformed token");
+        }
+    }
+
+    /**
+     * Exactly the header this server writes ({@code alg} HS256, optional {@code typ} JWT: no kid, jku, x5u,
+     * jwk or crit to act on) and numeric {@code exp}, {@code iat}, {@code nbf} where present; anything else
+     * is refused before the library reads it.
+     */
+    static boolean shapedLikeOurs(String token) {
+        String[] parts = token.split("\\.", -1);
+        if (parts.length != 3) {
+            return false;
+        }
+        JsonObject header = decodeSegment(parts[0]);
+        JsonObject claims = decodeSegment(parts[1]);
+        if (header == null || claims == null || !TokenIssuer.ALGORITHM.equals(header.getValue("alg"))) {
+            return false;
+        }
+        for (String name : header.fieldNames()) {
+            if (!name.equals("alg") && !(name.equals("typ") && "JWT".equals(header.getValue("typ")))) {
+                return false;
+            }
+        }
+        for (String time : new String[] {"exp", "iat", "nbf"}) {
+            if (claims.containsKey(time) && !(claims.getValue(time) instanceof Number)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static JsonObject decodeSegment(String segment) {
+        try {
+            return new JsonObject(new String(Base64.getUrlDecoder().decode(segment), StandardCharsets.UTF_8));
+        } catch (RuntimeException notJson) {
+            return null;
+        }
     }
 
     private Future<User> checkCurrent(User user) {
