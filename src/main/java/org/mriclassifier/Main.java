@@ -1,6 +1,7 @@
 package org.mriclassifier;
 
 import org.mriclassifier.training.EvaluateCommand;
+import org.mriclassifier.training.InspectDataCommand;
 import org.mriclassifier.training.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "mri-classifier", mixinStandardHelpOptions = true,
         description = "Brain MRI classification server and its model tools.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class})
+        subcommands = {TrainCommand.class, EvaluateCommand.class, InspectDataCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
