@@ -1,0 +1,31 @@
+package org.mriclassifier.training;
+
+import java.util.List;
+import org.mriclassifier.vision.PreprocessSpec;
+
+/**
+ * Labelled folders read, preprocessed and deduplicated, with their near-duplicate groups: the one starting point of
+ * training, cross-validation and evaluation.
+ */
+public record PreparedData(List<Sample> samples, Deduplicator.Result dedup, NearDuplicateGroups.Result groups) {
+
+    public static PreparedData load(DataOptions options, PreprocessSpec spec) {
+        List<Sample> loaded = DatasetLoader.load(DatasetScanner.scan(options.dataDirs()), spec, options.threads());
+        Deduplicator.Result dedup = Deduplicator.removeExactDuplicates(loaded);
+        NearDuplicateGroups.Result groups = NearDuplicateGroups.of(dedup.kept(), options.nearDuplicateDistance());
+        return new PreparedData(dedup.kept(), dedup, groups);
+    }
+
+    public List<Sample> select(int[] indices) {
+        return java.util.Arrays.stream(indices).mapToObj(samples::get).toList();
+    }
+
+    /** The group ids of the selected samples, in the same order, for splitting a subset again. */
+    public int[] groupsOf(int[] indices) {
+        return java.util.Arrays.stream(indices).map(i -> groups.groupOf()[i]).toArray();
+    }
+
+    public Split holdOut(double fraction, long seed) {
+        return StratifiedSplitter.holdOut(samples, groups.groupOf(), fraction, seed);
+    }
+}
