@@ -35,6 +35,7 @@ public final class NetworkLayers {
     private final List<Variable<TFloat32>> statistics = new ArrayList<>();
     private final List<Op> statisticUpdates = new ArrayList<>();
     private long nextSeed = 1;
+    private Operand<TFloat32> statisticsKeep;
 
     public NetworkLayers(Ops tf, Operand<TFloat32> training, long seed) {
         this.tf = tf;
@@ -85,8 +86,8 @@ public final class NetworkLayers {
         Operand<TFloat32> mean = scope.math.add(scope.math.mul(training, batchMean), scope.math.mul(serving, movingMean));
         Operand<TFloat32> variance = scope.math.add(scope.math.mul(training, batchVariance), scope.math.mul(serving, movingVariance));
 
-        Operand<TFloat32> keep = scope.constant(BATCH_NORM_MOMENTUM);
-        Operand<TFloat32> take = scope.constant(1f - BATCH_NORM_MOMENTUM);
+        Operand<TFloat32> keep = statisticsKeep();
+        Operand<TFloat32> take = scope.math.sub(scope.constant(1f), keep);
         statisticUpdates.add(scope.assign(movingMean, scope.math.add(scope.math.mul(movingMean, keep), scope.math.mul(scope.stopGradient(batchMean), take))));
         statisticUpdates.add(scope.assign(movingVariance, scope.math.add(scope.math.mul(movingVariance, keep), scope.math.mul(scope.stopGradient(batchVariance), take))));
 
@@ -133,6 +134,22 @@ public final class NetworkLayers {
         Variable<TFloat32> weights = variable(name + "_kernel", false, input.shape().get(1), units);
         Variable<TFloat32> bias = zeros(name + "_bias", units);
         return scope.math.add(scope.linalg.matMul(input, weights), bias);
+    }
+
+    /**
+     * The share of the stored statistics an update keeps: the momentum by default; fed as k/(k+1) on the k-th batch
+     * of a recalibration pass, the updates compute the exact mean over those batches.
+     */
+    private Operand<TFloat32> statisticsKeep() {
+        if (statisticsKeep == null) {
+            statisticsKeep = tf.withName("batch_norm_keep").placeholderWithDefault(tf.constant(BATCH_NORM_MOMENTUM), Shape.scalar());
+        }
+        return statisticsKeep;
+    }
+
+    /** The statistics-keep placeholder, or null when the network has no batch normalisation. */
+    public Operand<TFloat32> statisticsKeepOrNull() {
+        return statisticsKeep;
     }
 
     /** Kernels created so far, for L2 regularisation. */

@@ -1,5 +1,6 @@
 package org.mriclassifier.training;
 
+import java.nio.file.Path;
 import java.util.List;
 import org.mriclassifier.vision.PreprocessSpec;
 
@@ -10,9 +11,13 @@ import org.mriclassifier.vision.PreprocessSpec;
 public record PreparedData(List<Sample> samples, Deduplicator.Result dedup, NearDuplicateGroups.Result groups) {
 
     public static PreparedData load(DataOptions options, PreprocessSpec spec) {
-        List<Sample> loaded = DatasetLoader.load(DatasetScanner.scan(options.dataDirs()), spec, options.threads());
+        return load(options.dataDirs(), options.nearDuplicateDistance(), options.threads(), spec);
+    }
+
+    public static PreparedData load(List<Path> dataDirs, int nearDuplicateDistance, int threads, PreprocessSpec spec) {
+        List<Sample> loaded = DatasetLoader.load(DatasetScanner.scan(dataDirs), spec, threads);
         Deduplicator.Result dedup = Deduplicator.removeExactDuplicates(loaded);
-        NearDuplicateGroups.Result groups = NearDuplicateGroups.of(dedup.kept(), options.nearDuplicateDistance());
+        NearDuplicateGroups.Result groups = NearDuplicateGroups.of(dedup.kept(), nearDuplicateDistance);
         return new PreparedData(dedup.kept(), dedup, groups);
     }
 

@@ -93,6 +93,13 @@ public final class TrainCommand implements Callable<Integer> {
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("model", out.toString());
         summary.put("secondsPerEpoch", result.secondsPerEpoch());
+        summary.put("keptEpoch", result.keptEpoch());
+        EpochRecord kept = result.history().get(result.keptEpoch() - 1);
+        if (!sides.tuning().isEmpty()) {
+            summary.put("tuningLoss", kept.tuningLoss());
+            summary.put("tuningAccuracy", kept.tuningAccuracy());
+            summary.put("tuningAuc", kept.tuningAuc());
+        }
         if (evaluation != null) {
             console.print(Reports.metricsBlock("Validation split (never trained on):", evaluation.overall()));
             evaluation.byDataset().forEach((dataset, metrics) -> console.print(Reports.metricsBlock("  of which " + dataset + ":", metrics)));

@@ -35,9 +35,11 @@ public final class TrainingGraph implements AutoCloseable {
     private final Operand<TFloat32> loss;
     private final Op trainStep;
     private final List<Op> statisticUpdates;
+    private final Operand<TFloat32> statisticsKeep;
 
     private TrainingGraph(Graph graph, Placeholder<TFloat32> images, Placeholder<TFloat32> labels, Operand<TFloat32> training,
-                          Operand<TFloat32> probability, Operand<TFloat32> loss, Op trainStep, List<Op> statisticUpdates) {
+                          Operand<TFloat32> probability, Operand<TFloat32> loss, Op trainStep, List<Op> statisticUpdates,
+                          Operand<TFloat32> statisticsKeep) {
         this.graph = graph;
         this.images = images;
         this.labels = labels;
@@ -46,6 +48,7 @@ public final class TrainingGraph implements AutoCloseable {
         this.loss = loss;
         this.trainStep = trainStep;
         this.statisticUpdates = statisticUpdates;
+        this.statisticsKeep = statisticsKeep;
     }
 
     public static TrainingGraph build(Architecture architecture, PreprocessSpec spec, HyperParameters hyper) {
@@ -73,7 +76,8 @@ public final class TrainingGraph implements AutoCloseable {
                     .filter(g -> !statistics.contains(g.getVariable().op().name()))
                     .toList();
             Op trainStep = adam.applyGradients(List.copyOf(gradients), "train");
-            return new TrainingGraph(graph, images, labels, training, probability, loss, trainStep, layers.statisticUpdates());
+            return new TrainingGraph(graph, images, labels, training, probability, loss, trainStep, layers.statisticUpdates(),
+                    layers.statisticsKeepOrNull());
         } catch (RuntimeException e) {
             graph.close();
             throw e;
@@ -132,6 +136,14 @@ public final class TrainingGraph implements AutoCloseable {
 
     List<Op> statisticUpdates() {
         return statisticUpdates;
+    }
+
+    boolean hasBatchNorm() {
+        return statisticsKeep != null;
+    }
+
+    Operand<TFloat32> statisticsKeep() {
+        return statisticsKeep;
     }
 
     @Override
