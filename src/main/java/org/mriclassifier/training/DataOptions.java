@@ -16,6 +16,11 @@ public final class DataOptions {
                     + "on the same side of every split (default: ${DEFAULT-VALUE}; -1 turns grouping off).")
     int nearDuplicateDistance;
 
+    @Option(names = "--keep-duplicates",
+            description = "Keep exact duplicates and do not group near-duplicates: the original project's leaky protocol, "
+                    + "for reproducing it only; copies of one image can then land on both sides of a split.")
+    boolean keepDuplicates;
+
     @Option(names = "--threads", paramLabel = "N", description = "Threads for image loading and TensorFlow (default: all cores).")
     int threads = Runtime.getRuntime().availableProcessors();
 
@@ -25,6 +30,10 @@ public final class DataOptions {
 
     public int nearDuplicateDistance() {
         return nearDuplicateDistance;
+    }
+
+    public boolean keepDuplicates() {
+        return keepDuplicates;
     }
 
     public int threads() {

@@ -49,7 +49,9 @@ public final class EvaluateCommand implements Callable<Integer> {
         try (Classifier classifier = Classifier.load(model, data.threads(), 1)) {
             ModelDescriptor descriptor = classifier.descriptor();
             int groupingDistance = split == Subset.validation ? trainedGroupingDistance(descriptor) : data.nearDuplicateDistance();
-            PreparedData prepared = PreparedData.load(data.dataDirs(), groupingDistance, data.threads(), descriptor.preprocessing());
+            PreparedData prepared = split == Subset.validation && trainedKeepingDuplicates(descriptor)
+                    ? PreparedData.loadKeepingDuplicates(data.dataDirs(), data.threads(), descriptor.preprocessing())
+                    : PreparedData.load(data.dataDirs(), groupingDistance, data.threads(), descriptor.preprocessing());
             List<Sample> samples = split == Subset.validation ? validationSide(prepared, descriptor) : prepared.samples();
             Evaluation evaluation = Evaluator.evaluate(classifier, samples);
             BinaryMetrics overall = evaluation.overall();
@@ -85,6 +87,10 @@ public final class EvaluateCommand implements Callable<Integer> {
         return Path.of(fromEnv != null && !fromEnv.isBlank() ? fromEnv : DEFAULT_MODEL_DIR);
     }
 
+    private static boolean trainedKeepingDuplicates(ModelDescriptor descriptor) {
+        return Boolean.TRUE.equals(descriptor.training().hyperParameters().get("keepDuplicates"));
+    }
+
     private static int trainedGroupingDistance(ModelDescriptor descriptor) {
         return ((Number) descriptor.training().hyperParameters().get("nearDuplicateDistance")).intValue();
     }
@@ -101,7 +107,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         String hash = SampleSetHash.of(validation);
         if (!hash.equals(descriptor.training().validationSetSha256())) {
             throw new IllegalArgumentException("these folders do not reproduce the model's validation split (hash " + hash
-                    + ", model.json has " + descriptor.training().validationSetSha256() + "); pass the same --data folders as in training: "
+                    + ", model.json has " + descriptor.training().validationSetSha256() + "); pass the same --data folders, in the same order, as in training: "
                     + descriptor.training().data());
         }
         return validation;

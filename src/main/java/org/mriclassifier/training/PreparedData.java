@@ -11,7 +11,18 @@ import org.mriclassifier.vision.PreprocessSpec;
 public record PreparedData(List<Sample> samples, Deduplicator.Result dedup, NearDuplicateGroups.Result groups) {
 
     public static PreparedData load(DataOptions options, PreprocessSpec spec) {
+        if (options.keepDuplicates()) {
+            return loadKeepingDuplicates(options.dataDirs(), options.threads(), spec);
+        }
         return load(options.dataDirs(), options.nearDuplicateDistance(), options.threads(), spec);
+    }
+
+    /** Every file as its own group, copies included: only for reproducing the original's protocol. */
+    static PreparedData loadKeepingDuplicates(List<Path> dataDirs, int threads, PreprocessSpec spec) {
+        List<Sample> loaded = DatasetLoader.load(DatasetScanner.scan(dataDirs), spec, threads);
+        int[] ownGroup = java.util.stream.IntStream.range(0, loaded.size()).toArray();
+        return new PreparedData(loaded, new Deduplicator.Result(loaded, 0, 0, 0),
+                new NearDuplicateGroups.Result(ownGroup, loaded.size(), 0, 0, 0));
     }
 
     public static PreparedData load(List<Path> dataDirs, int nearDuplicateDistance, int threads, PreprocessSpec spec) {

@@ -74,19 +74,28 @@ public final class StratifiedSplitter {
         return splits;
     }
 
-    /** Groups of sample indices per stratum, each stratum's groups in a seeded random order. */
-    private static Map<String, List<List<Integer>>> groupsByStratum(List<Sample> samples, int[] groupOf, long seed) {
+    /**
+     * Groups of sample indices per stratum, each stratum's groups in a seeded random order. Strata are numbered by
+     * the data set's position in the sample list (the --data order) and the label, and each stratum shuffles with
+     * its own generator, so a split does not depend on how a folder's path was spelled.
+     */
+    private static Map<Integer, List<List<Integer>>> groupsByStratum(List<Sample> samples, int[] groupOf, long seed) {
+        Map<String, Integer> datasetPosition = new java.util.HashMap<>();
+        samples.forEach(s -> datasetPosition.putIfAbsent(s.dataset(), datasetPosition.size()));
         Map<Integer, List<Integer>> members = new TreeMap<>();
         for (int i = 0; i < samples.size(); i++) {
             members.computeIfAbsent(groupOf[i], g -> new ArrayList<>()).add(i);
         }
-        Map<String, List<List<Integer>>> strata = new TreeMap<>();
+        Map<Integer, List<List<Integer>>> strata = new TreeMap<>();
         for (List<Integer> group : members.values()) {
             Sample first = samples.get(group.get(0));
-            strata.computeIfAbsent(first.dataset() + "|" + first.label(), s -> new ArrayList<>()).add(group);
+            int stratum = datasetPosition.get(first.dataset()) * Label.values().length + first.label().ordinal();
+            strata.computeIfAbsent(stratum, s -> new ArrayList<>()).add(group);
         }
-        Random random = new Random(seed);
-        strata.values().forEach(groups -> Collections.shuffle(groups, random));
+        strata.forEach((stratum, groups) -> {
+            groups.sort(java.util.Comparator.comparing(group -> group.get(0)));
+            Collections.shuffle(groups, new Random(seed * 31 + stratum));
+        });
         return strata;
     }
 

@@ -213,6 +213,7 @@ public final class TrainCommand implements Callable<Integer> {
         hyperParameters.put("tuningSplit", hyper.tuningSplit());
         hyperParameters.put("patience", hyper.patience());
         hyperParameters.put("nearDuplicateDistance", data.nearDuplicateDistance());
+        hyperParameters.put("keepDuplicates", data.keepDuplicates());
         hyperParameters.put("augmentation", hyper.augment());
         List<Sample> trainingImages = Stream.concat(sides.fit().stream(), sides.tuning().stream()).toList();
         ModelDescriptor.TrainingInfo training = new ModelDescriptor.TrainingInfo(
