@@ -66,9 +66,10 @@ public final class Reports {
         return Math.sqrt(sum / (values.size() - 1));
     }
 
-    /** The command line as typed, arguments with spaces quoted. */
+    /** The command line as typed, arguments with spaces quoted, with the determinism switch when it was on. */
     public static String commandLine(String command, List<String> args) {
-        StringBuilder line = new StringBuilder("java -jar target/mri-classifier.jar ").append(command);
+        StringBuilder line = new StringBuilder(DeterministicOps.enabled() ? DeterministicOps.ENV + "=1 " : "")
+                .append("java -jar target/mri-classifier.jar ").append(command);
         for (String arg : args) {
             line.append(' ').append(arg.contains(" ") ? "'" + arg + "'" : arg);
         }

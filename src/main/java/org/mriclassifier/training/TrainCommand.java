@@ -56,6 +56,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         requireEmpty(out);
+        if (!DeterministicOps.enabled()) {
+            LOG.warn("{} is not set: this run's figures will differ slightly from a rerun of the same command", DeterministicOps.ENV);
+        }
         PreprocessSpec spec = options.preprocessSpec();
         HyperParameters hyper = options.hyperParameters();
         LOG.info("Training {} on {} with input {}x{}x{}, {}", options.architecture().name(), data.dataDirs(),
@@ -214,6 +217,7 @@ public final class TrainCommand implements Callable<Integer> {
         hyperParameters.put("patience", hyper.patience());
         hyperParameters.put("nearDuplicateDistance", data.nearDuplicateDistance());
         hyperParameters.put("keepDuplicates", data.keepDuplicates());
+        hyperParameters.put("deterministicOps", DeterministicOps.enabled());
         hyperParameters.put("augmentation", hyper.augment());
         List<Sample> trainingImages = Stream.concat(sides.fit().stream(), sides.tuning().stream()).toList();
         ModelDescriptor.TrainingInfo training = new ModelDescriptor.TrainingInfo(
