@@ -1,17 +1,20 @@
 package org.mriclassifier;
 
+import java.util.concurrent.Callable;
 import org.mriclassifier.training.EvaluateCommand;
+import org.mriclassifier.training.InspectDataCommand;
 import org.mriclassifier.training.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The one entry point of the jar: {@code serve} (the default), {@code train}, {@code evaluate}, {@code import}.
+ * The one entry point of the jar: {@code serve} (the default), {@code train}, {@code evaluate},
+ * {@code inspect-data}, {@code import}.
  */
 @Command(name = "mri-classifier", mixinStandardHelpOptions = true,
         description = "Brain MRI classification server and its model tools.",
-        subcommands = {ServeCommand.class, TrainCommand.class, EvaluateCommand.class})
-public final class Main implements java.util.concurrent.Callable<Integer> {
+        subcommands = {ServeCommand.class, TrainCommand.class, EvaluateCommand.class, InspectDataCommand.class})
+public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));

@@ -1,14 +1,268 @@
 package org.mriclassifier.training;
 
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.mriclassifier.inference.Classifier;
+import org.mriclassifier.inference.ModelDescriptor;
+import org.mriclassifier.inference.ModelDescriptors;
+import org.mriclassifier.vision.PreprocessSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** Placeholder until the model work lands: trains a CNN from labelled folders. */
-@Command(name = "train", mixinStandardHelpOptions = true, description = "Train a model from labelled image folders.")
+/**
+ * Trains one model on a stratified split and exports it (SavedModel + model.json), or, with {@code --folds},
+ * cross-validates the recipe and reports the mean and spread of the folds.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a model from labelled image folders, or cross-validate a training recipe (--folds).")
 public final class TrainCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
+    private static final double SCORE_TOLERANCE = 1e-5;
+
+    @Mixin
+    DataOptions data;
+
+    @Mixin
+    TrainOptions options;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR",
+            description = "Model folder to create (SavedModel + model.json), or the report folder with --folds.")
+    Path out;
+
+    @Option(names = "--name", description = "Model name in model.json (default: the --out folder's name).")
+    String name;
+
+    @Option(names = "--model-version", defaultValue = "1", description = "Model version in model.json (default: ${DEFAULT-VALUE}).")
+    String modelVersion;
+
+    @Spec
+    CommandSpec commandSpec;
+
     @Override
-    public Integer call() {
-        System.err.println("train: not built yet");
-        return 2;
+    public Integer call() throws IOException {
+        requireEmpty(out);
+        if (!DeterministicOps.enabled()) {
+            LOG.warn("{} is not set: this run's figures will differ slightly from a rerun of the same command", DeterministicOps.ENV);
+        }
+        PreprocessSpec spec = options.preprocessSpec();
+        HyperParameters hyper = options.hyperParameters();
+        LOG.info("Training {} on {} with input {}x{}x{}, {}", options.architecture().name(), data.dataDirs(),
+                spec.outputSize(), spec.outputSize(), spec.channels(), hyper);
+        PreparedData prepared = PreparedData.load(data, spec);
+        return options.folds > 0 ? crossValidate(prepared, spec, hyper) : trainAndExport(prepared, spec, hyper);
+    }
+
+    private int trainAndExport(PreparedData prepared, PreprocessSpec spec, HyperParameters hyper) throws IOException {
+        PrintStream console = System.out;
+        Split split = options.validationSplit > 0
+                ? prepared.holdOut(options.validationSplit, hyper.seed())
+                : new Split(allIndices(prepared), new int[0]);
+        List<Sample> validation = prepared.select(split.heldOut());
+        Sides sides = sides(prepared, split.train(), hyper);
+        console.printf("Images: %d distinct (%d exact duplicate copies removed), %d training, %d tuning, %d validation%n",
+                prepared.samples().size(), prepared.dedup().removedCopies(), sides.fit().size(), sides.tuning().size(), validation.size());
+
+        Evaluation evaluation;
+        TrainingResult result;
+        try (TrainedModel model = TrainedModel.train(options.architecture(), spec, hyper, sides.fit(), sides.tuning(), data.threads())) {
+            result = model.result();
+            evaluation = validation.isEmpty() ? null : model.evaluate(validation, options.threshold);
+            model.exportSavedModel(out);
+        }
+        ModelDescriptor descriptor = descriptor(spec, hyper, prepared, sides, validation, result, evaluation);
+        ModelDescriptors.write(out, descriptor);
+        ModelDescriptors.mapper().writeValue(out.resolve("training-history.json").toFile(), result.history());
+        if (evaluation != null) {
+            checkReloadedModelAgrees(evaluation);
+        }
+
+        console.printf("Trained %s for %d epochs (kept epoch %d), %.1f s per epoch; model written to %s%n",
+                descriptor.architecture(), result.history().size(), result.keptEpoch(), result.secondsPerEpoch(), out);
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("model", out.toString());
+        summary.put("secondsPerEpoch", result.secondsPerEpoch());
+        summary.put("keptEpoch", result.keptEpoch());
+        EpochRecord kept = result.history().get(result.keptEpoch() - 1);
+        if (!sides.tuning().isEmpty()) {
+            summary.put("tuningLoss", kept.tuningLoss());
+            summary.put("tuningAccuracy", kept.tuningAccuracy());
+            summary.put("tuningAuc", kept.tuningAuc());
+        }
+        if (evaluation != null) {
+            console.print(Reports.metricsBlock("Validation split (never trained on):", evaluation.overall()));
+            evaluation.byDataset().forEach((dataset, metrics) -> console.print(Reports.metricsBlock("  of which " + dataset + ":", metrics)));
+            summary.putAll(Reports.metricsMap(evaluation.overall()));
+        }
+        console.println(Reports.json(summary));
+        return 0;
+    }
+
+    private int crossValidate(PreparedData prepared, PreprocessSpec spec, HyperParameters hyper) throws IOException {
+        PrintStream console = System.out;
+        List<Split> folds = StratifiedSplitter.kFold(prepared.samples(), prepared.groups().groupOf(), options.folds, hyper.seed());
+        List<Map<String, Object>> foldReports = new ArrayList<>();
+        Map<String, List<BinaryMetrics>> byScope = new LinkedHashMap<>();
+        List<Double> secondsPerEpoch = new ArrayList<>();
+        for (int f = 0; f < folds.size(); f++) {
+            Split fold = folds.get(f);
+            List<Sample> heldOut = prepared.select(fold.heldOut());
+            Sides sides = sides(prepared, fold.train(), hyper);
+            LOG.info("Fold {}/{}: {} training, {} tuning, {} held out", f + 1, folds.size(), sides.fit().size(), sides.tuning().size(), heldOut.size());
+            try (TrainedModel model = TrainedModel.train(options.architecture(), spec, hyper, sides.fit(), sides.tuning(), data.threads())) {
+                Evaluation evaluation = model.evaluate(heldOut, options.threshold);
+                secondsPerEpoch.add(model.result().secondsPerEpoch());
+                byScope.computeIfAbsent("all", k -> new ArrayList<>()).add(evaluation.overall());
+                evaluation.byDataset().forEach((dataset, metrics) -> byScope.computeIfAbsent(dataset, k -> new ArrayList<>()).add(metrics));
+                Map<String, Object> foldReport = new LinkedHashMap<>(Reports.metricsMap(evaluation.overall()));
+                foldReport.put("fold", f + 1);
+                foldReport.put("keptEpoch", model.result().keptEpoch());
+                foldReports.add(foldReport);
+                console.print(Reports.metricsBlock("Fold " + (f + 1) + " held out:", evaluation.overall()));
+            }
+        }
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("mode", "cross-validation");
+        summary.put("folds", options.folds);
+        console.printf("%d-fold cross-validation of %s (mean ± sample std over folds):%n", options.folds, options.architecture().name());
+        Map<String, Object> scopes = new LinkedHashMap<>();
+        byScope.forEach((scope, metrics) -> {
+            Map<String, Object> stats = foldStatistics(metrics);
+            scopes.put(scope, stats);
+            console.printf("  %-40s accuracy %.4f ± %.4f  F1 %.4f ± %.4f  AUC %.4f ± %.4f  (pooled TP %s TN %s FP %s FN %s)%n", scope,
+                    stats.get("accuracyMean"), stats.get("accuracyStd"), stats.get("f1Mean"), stats.get("f1Std"),
+                    stats.get("aucMean"), stats.get("aucStd"), stats.get("tp"), stats.get("tn"), stats.get("fp"), stats.get("fn"));
+        });
+        summary.putAll(castMap(scopes.get("all")));
+        summary.put("secondsPerEpoch", Reports.mean(secondsPerEpoch));
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("command", Reports.commandLine("train", commandSpec.commandLine().getParseResult().originalArgs()));
+        report.put("architecture", options.architecture().name());
+        report.put("preprocessing", spec);
+        report.put("hyperParameters", hyper);
+        report.put("summary", scopes);
+        report.put("folds", foldReports);
+        report.put("createdAt", Instant.now().toString());
+        Files.createDirectories(out);
+        ModelDescriptors.mapper().writeValue(out.resolve("cv-report.json").toFile(), report);
+        console.println(Reports.json(summary));
+        return 0;
+    }
+
+    private static Map<String, Object> foldStatistics(List<BinaryMetrics> metrics) {
+        Map<String, Object> stats = new LinkedHashMap<>();
+        stats.put("n", metrics.stream().mapToInt(BinaryMetrics::n).sum());
+        stats.put("accuracyMean", Reports.mean(metrics.stream().map(BinaryMetrics::accuracy).toList()));
+        stats.put("accuracyStd", Reports.std(metrics.stream().map(BinaryMetrics::accuracy).toList()));
+        stats.put("f1Mean", Reports.mean(metrics.stream().map(BinaryMetrics::f1).toList()));
+        stats.put("f1Std", Reports.std(metrics.stream().map(BinaryMetrics::f1).toList()));
+        List<Double> aucs = metrics.stream().map(BinaryMetrics::auc).filter(a -> !Double.isNaN(a)).toList();
+        stats.put("aucMean", Reports.mean(aucs));
+        stats.put("aucStd", Reports.std(aucs));
+        stats.put("tp", metrics.stream().mapToInt(BinaryMetrics::tp).sum());
+        stats.put("tn", metrics.stream().mapToInt(BinaryMetrics::tn).sum());
+        stats.put("fp", metrics.stream().mapToInt(BinaryMetrics::fp).sum());
+        stats.put("fn", metrics.stream().mapToInt(BinaryMetrics::fn).sum());
+        stats.put("perFoldAccuracy", metrics.stream().map(BinaryMetrics::accuracy).toList());
+        return stats;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> castMap(Object map) {
+        return (Map<String, Object>) map;
+    }
+
+    /** The images the gradients see and, when asked for, the images that pick the epoch. */
+    private record Sides(List<Sample> fit, List<Sample> tuning) {
+    }
+
+    private Sides sides(PreparedData prepared, int[] trainIndices, HyperParameters hyper) {
+        List<Sample> trainSide = prepared.select(trainIndices);
+        if (hyper.tuningSplit() <= 0) {
+            return new Sides(trainSide, List.of());
+        }
+        // a different seed than the outer split's, so the tuning share is not the same draw again
+        Split inner = StratifiedSplitter.holdOut(trainSide, prepared.groupsOf(trainIndices), hyper.tuningSplit(), hyper.seed() + 1);
+        return new Sides(inner.train().length == 0 ? List.of() : java.util.Arrays.stream(inner.train()).mapToObj(trainSide::get).toList(),
+                java.util.Arrays.stream(inner.heldOut()).mapToObj(trainSide::get).toList());
+    }
+
+    private ModelDescriptor descriptor(PreprocessSpec spec, HyperParameters hyper, PreparedData prepared, Sides sides,
+                                       List<Sample> validation, TrainingResult result, Evaluation evaluation) {
+        Map<String, Object> hyperParameters = new LinkedHashMap<>();
+        hyperParameters.put("epochs", hyper.epochs());
+        hyperParameters.put("batchSize", hyper.batchSize());
+        hyperParameters.put("learningRate", hyper.learningRate());
+        hyperParameters.put("optimizer", "Adam");
+        hyperParameters.put("loss", "binary cross-entropy");
+        hyperParameters.put("seed", hyper.seed());
+        hyperParameters.put("filters", hyper.filters());
+        hyperParameters.put("l2", hyper.l2());
+        hyperParameters.put("validationSplit", options.validationSplit);
+        hyperParameters.put("tuningSplit", hyper.tuningSplit());
+        hyperParameters.put("patience", hyper.patience());
+        hyperParameters.put("nearDuplicateDistance", data.nearDuplicateDistance());
+        hyperParameters.put("keepDuplicates", data.keepDuplicates());
+        hyperParameters.put("deterministicOps", DeterministicOps.enabled());
+        hyperParameters.put("augmentation", hyper.augment());
+        List<Sample> trainingImages = Stream.concat(sides.fit().stream(), sides.tuning().stream()).toList();
+        ModelDescriptor.TrainingInfo training = new ModelDescriptor.TrainingInfo(
+                data.dataDirs().stream().map(Path::toString).toList(),
+                Reports.commandLine("train", commandSpec.commandLine().getParseResult().originalArgs()),
+                hyperParameters, sides.fit().size(), sides.tuning().size(), validation.size(),
+                SampleSetHash.of(trainingImages), SampleSetHash.of(validation), prepared.dedup().removedCopies(),
+                result.keptEpoch(), result.history().size(), result.secondsPerEpoch());
+        String description = String.format(java.util.Locale.ROOT, "stratified %.0f%% validation split (seed %d) of %s, deduplicated",
+                options.validationSplit * 100, hyper.seed(), data.dataDirs());
+        int size = spec.outputSize();
+        return new ModelDescriptor(ModelDescriptor.FORMAT_VERSION, name != null ? name : out.getFileName().toString(), modelVersion,
+                options.architecture().name(), options.architecture().description(), spec, options.threshold,
+                TrainingGraph.SIGNATURE_KEY,
+                new ModelDescriptor.TensorSpec(TrainingGraph.INPUT, List.of(-1L, (long) size, (long) size, (long) spec.channels())),
+                new ModelDescriptor.TensorSpec(TrainingGraph.OUTPUT, List.of(-1L, 1L)),
+                training, evaluation == null ? null : evaluation.figures(description), null, Instant.now().toString());
+    }
+
+    /** Serving must see what training saw: reload the export and compare every validation score. */
+    private void checkReloadedModelAgrees(Evaluation inSession) {
+        try (Classifier classifier = Classifier.load(out)) {
+            Evaluation reloaded = Evaluator.evaluate(classifier, inSession.samples());
+            double worst = 0;
+            for (int i = 0; i < inSession.scores().length; i++) {
+                worst = Math.max(worst, Math.abs(inSession.scores()[i] - reloaded.scores()[i]));
+            }
+            if (worst > SCORE_TOLERANCE || !inSession.overall().equals(reloaded.overall())) {
+                throw new IllegalStateException("the exported model disagrees with the trained one: largest score difference " + worst);
+            }
+            LOG.info("Reloaded {}: validation scores identical (largest difference {})", out, worst);
+        }
+    }
+
+    private static int[] allIndices(PreparedData prepared) {
+        return java.util.stream.IntStream.range(0, prepared.samples().size()).toArray();
+    }
+
+    private static void requireEmpty(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> entries = Files.list(dir)) {
+                if (entries.findAny().isPresent()) {
+                    throw new IllegalArgumentException("output folder " + dir + " is not empty; choose a new one");
+                }
+            }
+        }
     }
 }

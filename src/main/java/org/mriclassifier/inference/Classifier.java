@@ -1,0 +1,137 @@
+package org.mriclassifier.inference;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.SessionFunction;
+import org.tensorflow.Signature;
+import org.tensorflow.Tensor;
+import org.tensorflow.TensorFlow;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * A loaded model: SavedModel plus model.json. Thread-safe: concurrent callers share one TensorFlow session, which
+ * runs calls in parallel. Every tensor, inputs and outputs, is closed before a call returns.
+ */
+public final class Classifier implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Classifier.class);
+
+    private final SavedModelBundle bundle;
+    private final SessionFunction function;
+    private final ModelDescriptor descriptor;
+
+    private Classifier(SavedModelBundle bundle, SessionFunction function, ModelDescriptor descriptor) {
+        this.bundle = bundle;
+        this.function = function;
+        this.descriptor = descriptor;
+    }
+
+    /** Loads with TensorFlow's default thread pools (all cores). */
+    public static Classifier load(Path modelDir) {
+        return load(modelDir, 0, 0);
+    }
+
+    /**
+     * @param intraOpThreads threads one operation may use (0 = TensorFlow's default, all cores)
+     * @param interOpThreads operations run side by side (0 = TensorFlow's default)
+     * @throws ModelLoadException when the folder is not a servable model
+     */
+    public static Classifier load(Path modelDir, int intraOpThreads, int interOpThreads) {
+        // the native library loads once per JVM (about a second); the logged load time is the model's own
+        TensorFlow.version();
+        long start = System.nanoTime();
+        ModelDescriptor descriptor = readDescriptor(modelDir);
+        ConfigProto config = ConfigProto.newBuilder()
+                .setIntraOpParallelismThreads(intraOpThreads)
+                .setInterOpParallelismThreads(interOpThreads)
+                .build();
+        SavedModelBundle bundle;
+        try {
+            bundle = SavedModelBundle.loader(modelDir.toString()).withTags(SavedModelBundle.DEFAULT_TAG).withConfigProto(config).load();
+        } catch (RuntimeException e) {
+            throw new ModelLoadException("cannot load the SavedModel in " + modelDir + ": " + e.getMessage(), e);
+        }
+        try {
+            SessionFunction function = bundle.function(descriptor.signatureKey());
+            Signature signature = function.signature();
+            if (!signature.inputNames().contains(descriptor.input().name()) || !signature.outputNames().contains(descriptor.output().name())) {
+                throw new ModelLoadException("signature " + signature.key() + " has inputs " + signature.inputNames()
+                        + " and outputs " + signature.outputNames() + ", model.json expects " + descriptor.input().name()
+                        + " -> " + descriptor.output().name());
+            }
+            LOG.info("Loaded model {} {} ({}) from {} in {} ms", descriptor.name(), descriptor.version(),
+                    descriptor.architecture(), modelDir, (System.nanoTime() - start) / 1_000_000);
+            return new Classifier(bundle, function, descriptor);
+        } catch (RuntimeException e) {
+            bundle.close();
+            throw e instanceof ModelLoadException m ? m : new ModelLoadException("model in " + modelDir + " is unusable: " + e.getMessage(), e);
+        }
+    }
+
+    private static ModelDescriptor readDescriptor(Path modelDir) {
+        if (!Files.isRegularFile(modelDir.resolve(ModelDescriptor.FILE_NAME))) {
+            throw new ModelLoadException("no " + ModelDescriptor.FILE_NAME + " in " + modelDir);
+        }
+        try {
+            ModelDescriptor descriptor = ModelDescriptors.read(modelDir);
+            descriptor.validate();
+            return descriptor;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ModelLoadException("cannot read " + modelDir.resolve(ModelDescriptor.FILE_NAME) + ": " + e.getMessage(), e);
+        }
+    }
+
+    public ModelDescriptor descriptor() {
+        return descriptor;
+    }
+
+    /**
+     * Tumor probabilities for a batch.
+     *
+     * @param batchPixels {@code batchSize} preprocessed images, flattened NHWC, laid end to end
+     * @param batchSize   number of images (the model's batch dimension is dynamic)
+     * @throws InvalidPredictionException when an output is NaN or outside [0,1]
+     */
+    public float[] predict(float[] batchPixels, int batchSize) {
+        int perImage = descriptor.preprocessing().pixelsPerImage();
+        if (batchSize < 1 || batchPixels.length != (long) batchSize * perImage) {
+            throw new IllegalArgumentException("expected " + batchSize + " x " + perImage + " floats, got " + batchPixels.length);
+        }
+        int size = descriptor.preprocessing().outputSize();
+        Shape shape = Shape.of(batchSize, size, size, descriptor.preprocessing().channels());
+        try (TFloat32 input = TFloat32.tensorOf(shape, DataBuffers.of(batchPixels, true, false));
+             Result result = function.call(Map.of(descriptor.input().name(), input))) {
+            Tensor output = result.get(descriptor.output().name())
+                    .orElseThrow(() -> new InvalidPredictionException("the model returned no " + descriptor.output().name()));
+            return probabilities((TFloat32) output, batchSize);
+        }
+    }
+
+    private static float[] probabilities(TFloat32 output, int batchSize) {
+        if (output.shape().size() != batchSize) {
+            throw new InvalidPredictionException("expected " + batchSize + " outputs, got shape " + output.shape());
+        }
+        float[] values = new float[batchSize];
+        output.asRawTensor().data().asFloats().read(values);
+        for (float value : values) {
+            if (Float.isNaN(value) || value < 0f || value > 1f) {
+                throw new InvalidPredictionException("the model produced " + value + ", not a probability");
+            }
+        }
+        return values;
+    }
+
+    @Override
+    public void close() {
+        bundle.close();
+    }
+}

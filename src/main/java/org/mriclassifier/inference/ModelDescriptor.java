@@ -1,0 +1,89 @@
+package org.mriclassifier.inference;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Map;
+import org.mriclassifier.vision.PreprocessSpec;
+
+/**
+ * model.json: what a SavedModel folder holds, how to feed it, and where it came from. Serving reads the
+ * preprocessing spec and threshold from here, so a model is always served as it was trained.
+ *
+ * @param formatVersion     version of this file's layout
+ * @param name              model name (e.g. "default", "seed")
+ * @param version           model version
+ * @param architecture      architecture name (see the training package)
+ * @param architectureDescription its layers, in one line
+ * @param preprocessing     the pipeline parameters the model was trained with
+ * @param decisionThreshold a probability at or above it means tumor
+ * @param signatureKey      SavedModel signature to call
+ * @param input             input tensor: name in the signature and shape (batch dimension -1)
+ * @param output            output tensor: name in the signature and shape
+ * @param training          data, command and settings that produced the weights
+ * @param validation        figures on held-out images, by subset ("all" and per data set)
+ * @param crossValidation   cross-validation summary of the same recipe, when one was run
+ * @param createdAt         ISO-8601 instant
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ModelDescriptor(
+        int formatVersion,
+        String name,
+        String version,
+        String architecture,
+        String architectureDescription,
+        PreprocessSpec preprocessing,
+        double decisionThreshold,
+        String signatureKey,
+        TensorSpec input,
+        TensorSpec output,
+        TrainingInfo training,
+        Map<String, ValidationFigures> validation,
+        Map<String, Object> crossValidation,
+        String createdAt) {
+
+    public static final int FORMAT_VERSION = 1;
+    public static final String FILE_NAME = "model.json";
+
+    /** A tensor of the serving signature. */
+    public record TensorSpec(String name, List<Long> shape) {
+    }
+
+    /**
+     * @param data                 data set folders, as given
+     * @param command              the exact command line
+     * @param hyperParameters      everything that shaped the weights
+     * @param trainImages          images the gradients saw
+     * @param tuningImages         images held back from the training side to pick the epoch
+     * @param validationImages     held-out images, never trained on nor used to pick the epoch
+     * @param trainSetSha256       hash of the sorted (content SHA-256, label) list of the training images
+     * @param validationSetSha256  the same for the validation images: re-deriving the split must reproduce it
+     * @param exactDuplicatesRemoved copies removed before splitting
+     * @param keptEpoch            epoch whose weights were kept
+     * @param epochsRun            epochs run
+     * @param secondsPerEpoch      mean wall time of an epoch on the training machine
+     */
+    public record TrainingInfo(List<String> data, String command, Map<String, Object> hyperParameters,
+                               int trainImages, int tuningImages, int validationImages,
+                               String trainSetSha256, String validationSetSha256, int exactDuplicatesRemoved,
+                               int keptEpoch, int epochsRun, double secondsPerEpoch) {
+    }
+
+    /** Checks what serving relies on; throws IllegalArgumentException naming the first problem. */
+    public void validate() {
+        require(formatVersion == FORMAT_VERSION, "unsupported formatVersion " + formatVersion);
+        require(name != null && !name.isBlank(), "name is missing");
+        require(architecture != null && !architecture.isBlank(), "architecture is missing");
+        require(preprocessing != null, "preprocessing is missing");
+        require(decisionThreshold > 0 && decisionThreshold < 1, "decisionThreshold must be in (0,1)");
+        require(signatureKey != null && !signatureKey.isBlank(), "signatureKey is missing");
+        require(input != null && input.name() != null && output != null && output.name() != null, "input/output tensor names are missing");
+        List<Long> expected = List.of(-1L, (long) preprocessing.outputSize(), (long) preprocessing.outputSize(), (long) preprocessing.channels());
+        require(expected.equals(input.shape()), "input shape " + input.shape() + " does not match the preprocessing " + expected);
+    }
+
+    private static void require(boolean condition, String problem) {
+        if (!condition) {
+            throw new IllegalArgumentException("invalid " + FILE_NAME + ": " + problem);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package org.mriclassifier.training;
+
+import java.util.Locale;
+
+/**
+ * TensorFlow's CPU kernels are not bit-for-bit repeatable by default: the same training command gave losses
+ * differing from the first epoch on. The native library makes them repeatable when the process starts with
+ * TF_DETERMINISTIC_OPS=1, which only the environment can set.
+ */
+public final class DeterministicOps {
+
+    public static final String ENV = "TF_DETERMINISTIC_OPS";
+
+    private DeterministicOps() {
+    }
+
+    public static boolean enabled() {
+        String value = System.getenv(ENV);
+        return value != null && (value.equals("1") || value.toLowerCase(Locale.ROOT).equals("true"));
+    }
+}

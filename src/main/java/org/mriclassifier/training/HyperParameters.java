@@ -1,0 +1,24 @@
+package org.mriclassifier.training;
+
+/**
+ * How a model is trained; recorded in model.json.
+ *
+ * @param epochs          maximum epochs
+ * @param batchSize       images per gradient step
+ * @param learningRate    Adam's step size
+ * @param seed            seeds splits, shuffling, initialisation, dropout and augmentation
+ * @param filters         the architecture's base filter count
+ * @param l2              weight decay on kernels (0 = none, the original)
+ * @param tuningSplit     share of the training side held back to pick the best epoch (0 = train all epochs, keep the last)
+ * @param patience        epochs without a better tuning loss before stopping early
+ * @param augment         training-side augmentation
+ */
+public record HyperParameters(int epochs, int batchSize, double learningRate, long seed, int filters, double l2,
+                              double tuningSplit, int patience, AugmentSpec augment) {
+
+    public HyperParameters {
+        if (epochs < 1 || batchSize < 1 || learningRate <= 0 || filters < 1 || l2 < 0 || tuningSplit < 0 || tuningSplit >= 1 || patience < 1) {
+            throw new IllegalArgumentException("invalid hyper-parameters: " + this);
+        }
+    }
+}

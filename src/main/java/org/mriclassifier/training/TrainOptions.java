@@ -1,0 +1,89 @@
+package org.mriclassifier.training;
+
+import picocli.CommandLine.Option;
+
+/** Training settings from the command line, with the original's choices as defaults where it made one. */
+public final class TrainOptions {
+
+    @Option(names = "--arch", required = true, description = "Architecture: seed (the original) or bncnn (batch-normalised, larger input).")
+    String architecture;
+
+    @Option(names = "--epochs", defaultValue = "30", description = "Maximum epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "32", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--learning-rate", defaultValue = "0.001", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed for splits, initialisation, shuffling, dropout, augmentation (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--validation-split", defaultValue = "0.2",
+            description = "Share of each (data set, label) held out for validation, never trained on (default: ${DEFAULT-VALUE}; 0 = train on everything).")
+    double validationSplit;
+
+    @Option(names = "--tuning-split", defaultValue = "0",
+            description = "Share of the training side held back to pick the best epoch and stop early (default: ${DEFAULT-VALUE} = keep the last epoch).")
+    double tuningSplit;
+
+    @Option(names = "--patience", defaultValue = "6", description = "Epochs without a better tuning loss before stopping (default: ${DEFAULT-VALUE}).")
+    int patience;
+
+    @Option(names = "--folds", defaultValue = "0", description = "Cross-validation with K folds instead of one model: reports mean and spread (default: off).")
+    int folds;
+
+    @Option(names = "--input-size", description = "Network input side in pixels (default: the architecture's, 32 for seed, 128 for bncnn).")
+    Integer inputSize;
+
+    @Option(names = "--channels", description = "1 (grey) or 3 (colour) (default: the architecture's, 3 for seed as the original, 1 for bncnn).")
+    Integer channels;
+
+    @Option(names = "--filters", description = "Base filter count (default: 16).")
+    Integer filters;
+
+    @Option(names = "--l2", defaultValue = "0", description = "L2 weight decay on kernels (default: ${DEFAULT-VALUE}).")
+    double l2;
+
+    @Option(names = "--augment", description = "Augment the training side: rotation, flips, zoom, brightness.")
+    boolean augment;
+
+    @Option(names = "--rotation", defaultValue = "15", description = "Augmentation: maximum rotation in degrees (default: ${DEFAULT-VALUE}).")
+    double rotation;
+
+    @Option(names = "--flip-horizontal", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Augmentation: random left-right mirroring (default: on).")
+    boolean flipHorizontal;
+
+    @Option(names = "--flip-vertical", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Augmentation: random top-bottom mirroring (default: off).")
+    boolean flipVertical;
+
+    @Option(names = "--zoom", defaultValue = "0.1", description = "Augmentation: maximum zoom in or out, as a fraction (default: ${DEFAULT-VALUE}).")
+    double zoom;
+
+    @Option(names = "--brightness", defaultValue = "0.2", description = "Augmentation: maximum brightness change, as a fraction (default: ${DEFAULT-VALUE}).")
+    double brightness;
+
+    @Option(names = "--threshold", defaultValue = "0.5", description = "Decision threshold stored with the model (default: ${DEFAULT-VALUE}).")
+    double threshold;
+
+    Architecture architecture() {
+        return Architecture.byName(architecture);
+    }
+
+    HyperParameters hyperParameters() {
+        AugmentSpec augmentation = augment
+                ? new AugmentSpec(true, rotation, flipHorizontal, flipVertical, zoom, brightness)
+                : AugmentSpec.none();
+        int baseFilters = filters != null ? filters : architecture().defaultFilters();
+        return new HyperParameters(epochs, batchSize, learningRate, seed, baseFilters, l2, tuningSplit, patience, augmentation);
+    }
+
+    org.mriclassifier.vision.PreprocessSpec preprocessSpec() {
+        int size = inputSize != null ? inputSize : architecture().defaultInputSize();
+        int channelCount = channels != null ? channels : architecture().defaultChannels();
+        return org.mriclassifier.vision.PreprocessSpec.original().withOutputSize(size).withChannels(channelCount);
+    }
+}

@@ -1,0 +1,68 @@
+package org.mriclassifier.training;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.mriclassifier.vision.PreprocessSpec;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.proto.ConfigProto;
+
+/** A graph and the session holding its trained weights; closing it frees both. */
+public final class TrainedModel implements AutoCloseable {
+
+    private final TrainingGraph graph;
+    private final Session session;
+    private final PreprocessSpec spec;
+    private final TrainingResult result;
+
+    private TrainedModel(TrainingGraph graph, Session session, PreprocessSpec spec, TrainingResult result) {
+        this.graph = graph;
+        this.session = session;
+        this.spec = spec;
+        this.result = result;
+    }
+
+    /** Builds a fresh network and trains it on {@code fit}, picking the epoch on {@code tuning} when it is not empty. */
+    public static TrainedModel train(Architecture architecture, PreprocessSpec spec, HyperParameters hyper,
+                                     List<Sample> fit, List<Sample> tuning, int threads) {
+        TrainingGraph graph = TrainingGraph.build(architecture, spec, hyper);
+        ConfigProto config = ConfigProto.newBuilder()
+                .setIntraOpParallelismThreads(threads)
+                .setInterOpParallelismThreads(1)
+                .build();
+        Session session = new Session(graph.graph(), config);
+        try {
+            session.initialize();
+            TrainingResult result = new Trainer(graph, spec, hyper).train(session, fit, tuning);
+            return new TrainedModel(graph, session, spec, result);
+        } catch (RuntimeException e) {
+            session.close();
+            graph.close();
+            throw e;
+        }
+    }
+
+    public TrainingResult result() {
+        return result;
+    }
+
+    public Evaluation evaluate(List<Sample> samples, double threshold) {
+        float[] scores = SessionPredictor.predict(session, graph, samples.stream().map(Sample::pixels).toList(),
+                spec.outputSize(), spec.channels());
+        return new Evaluation(samples, scores, threshold);
+    }
+
+    /** Writes the SavedModel (variables + graph with the serving signature) into an empty or new folder. */
+    public void exportSavedModel(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        SavedModelBundle.exporter(dir.toString()).withSession(session).withSignature(graph.servingSignature()).export();
+    }
+
+    @Override
+    public void close() {
+        session.close();
+        graph.close();
+    }
+}

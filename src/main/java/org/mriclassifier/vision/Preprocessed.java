@@ -1,0 +1,19 @@
+package org.mriclassifier.vision;
+
+/**
+ * One preprocessed image, ready for the network.
+ *
+ * @param pixels   NHWC floats of one image (height, width, channels) in [0,1]; length size*size*channels
+ * @param size     side of the square image
+ * @param channels 1 or 3
+ * @param crop     the region of the working frame that was kept
+ * @param fallback true when no usable brain contour was found and the whole frame was used
+ */
+public record Preprocessed(float[] pixels, int size, int channels, CropBounds crop, boolean fallback) {
+
+    public Preprocessed {
+        if (pixels.length != size * size * channels) {
+            throw new IllegalArgumentException("pixels length " + pixels.length + " does not match " + size + "x" + size + "x" + channels);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package org.mriclassifier.inference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mriclassifier.testing.DrawnDataset;
+import org.mriclassifier.training.TrainCommand;
+import picocli.CommandLine;
+
+@DisplayName("Classifier")
+class ClassifierTest {
+
+    @TempDir
+    static Path workspace;
+    static Path model;
+
+    @BeforeAll
+    static void trainTinySeedModel() throws Exception {
+        Path data = DrawnDataset.write(workspace.resolve("drawn"), 20, 3);
+        model = workspace.resolve("seed-model");
+        int exit = new CommandLine(new TrainCommand()).execute("--data", data.toString(), "--arch", "seed",
+                "--epochs", "1", "--threads", "2", "--near-duplicate-distance", "-1", "--out", model.toString());
+        assertEquals(0, exit);
+    }
+
+    private static float[] batch(int images, int perImage, long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        float[] pixels = new float[images * perImage];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = random.nextFloat();
+        }
+        return pixels;
+    }
+
+    @Test
+    @DisplayName("loads in under 2 seconds and classifies batches of any size from 1 to 32 with one probability per image")
+    void dynamicBatch() {
+        long start = System.nanoTime();
+        try (Classifier classifier = Classifier.load(model)) {
+            assertTrue(System.nanoTime() - start < 2_000_000_000L);
+            int perImage = classifier.descriptor().preprocessing().pixelsPerImage();
+            for (int n : new int[] {1, 7, 32}) {
+                float[] probabilities = classifier.predict(batch(n, perImage, n), n);
+                assertEquals(n, probabilities.length);
+                for (float p : probabilities) {
+                    assertTrue(p >= 0 && p <= 1);
+                }
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("scores an image the same alone or inside a batch")
+    void batchIndependence() {
+        try (Classifier classifier = Classifier.load(model)) {
+            int perImage = classifier.descriptor().preprocessing().pixelsPerImage();
+            float[] four = batch(4, perImage, 9);
+            float[] third = java.util.Arrays.copyOfRange(four, 2 * perImage, 3 * perImage);
+            assertEquals(classifier.predict(four, 4)[2], classifier.predict(third, 1)[0], 1e-5);
+        }
+    }
+
+    @Test
+    @DisplayName("serves concurrent callers with the same answers as one caller")
+    void concurrentCallers() throws Exception {
+        try (Classifier classifier = Classifier.load(model, 2, 2)) {
+            int perImage = classifier.descriptor().preprocessing().pixelsPerImage();
+            List<float[]> inputs = new ArrayList<>();
+            List<float[]> expected = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                inputs.add(batch(1 + i % 5, perImage, i));
+                expected.add(classifier.predict(inputs.get(i), 1 + i % 5));
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(6);
+            try {
+                List<Future<float[]>> futures = new ArrayList<>();
+                for (int i = 0; i < 12; i++) {
+                    int index = i;
+                    futures.add(pool.submit(() -> classifier.predict(inputs.get(index), 1 + index % 5)));
+                }
+                for (int i = 0; i < 12; i++) {
+                    assertArrayEquals(expected.get(i), futures.get(i).get(), 1e-6f);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("rejects a pixel array that does not hold batchSize whole images")
+    void rejectsWrongLength() {
+        try (Classifier classifier = Classifier.load(model)) {
+            int perImage = classifier.descriptor().preprocessing().pixelsPerImage();
+            assertThrows(IllegalArgumentException.class, () -> classifier.predict(new float[perImage + 1], 1));
+            assertThrows(IllegalArgumentException.class, () -> classifier.predict(new float[0], 0));
+        }
+    }
+
+    @Test
+    @DisplayName("refuses a folder without model.json, or whose model.json contradicts itself")
+    void refusesBrokenModels() throws Exception {
+        assertThrows(ModelLoadException.class, () -> Classifier.load(workspace.resolve("nothing-here")));
+
+        Path broken = workspace.resolve("broken");
+        copyTree(model, broken);
+        String json = Files.readString(broken.resolve(ModelDescriptor.FILE_NAME));
+        Files.writeString(broken.resolve(ModelDescriptor.FILE_NAME), json.replace("\"decisionThreshold\" : 0.5", "\"decisionThreshold\" : 2.0"));
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> Classifier.load(broken));
+        assertTrue(e.getMessage().contains("decisionThreshold"), e.getMessage());
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path source : paths.toList()) {
+                Files.copy(source, to.resolve(from.relativize(source).toString()));
+            }
+        }
+    }
+}
