@@ -1,6 +1,7 @@
 package org.mriclassifier;
 
 import java.util.concurrent.Callable;
+import org.mriclassifier.mri.ImportCommand;
 import org.mriclassifier.training.EvaluateCommand;
 import org.mriclassifier.training.InspectDataCommand;
 import org.mriclassifier.training.TrainCommand;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "mri-classifier", mixinStandardHelpOptions = true,
         description = "Brain MRI classification server and its model tools.",
-        subcommands = {ServeCommand.class, TrainCommand.class, EvaluateCommand.class, InspectDataCommand.class})
+        subcommands = {ServeCommand.class, TrainCommand.class, EvaluateCommand.class, InspectDataCommand.class,
+            ImportCommand.class})
 public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {

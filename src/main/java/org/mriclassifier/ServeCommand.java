@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.mriclassifier.config.ConfigLoader;
+import org.mriclassifier.lifecycle.Observability;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -20,7 +21,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        Vertx vertx = Vertx.vertx(new VertxOptions());
+        Vertx vertx = Observability.newVertx(new VertxOptions());
         JsonObject config;
         Server server;
         try {

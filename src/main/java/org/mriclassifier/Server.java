@@ -1,116 +1,200 @@
 package org.mriclassifier;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.mriclassifier.api.HttpVerticle;
+import org.mriclassifier.api.UploadBudget;
 import org.mriclassifier.audit.AuditVerticle;
 import org.mriclassifier.auth.AuthService;
 import org.mriclassifier.auth.JwtKey;
 import org.mriclassifier.auth.PasswordHasher;
 import org.mriclassifier.auth.PasswordWork;
 import org.mriclassifier.auth.TokenIssuer;
+import org.mriclassifier.bus.Addresses;
+import org.mriclassifier.bus.Payloads;
+import org.mriclassifier.bus.Services;
 import org.mriclassifier.db.DatabaseBootstrap;
 import org.mriclassifier.db.PoolFactory;
+import org.mriclassifier.inference.Classifier;
+import org.mriclassifier.inference.InferenceBatcher;
+import org.mriclassifier.inference.InferenceMetrics;
+import org.mriclassifier.inference.ModelRunner;
 import org.mriclassifier.lifecycle.Lifecycle;
+import org.mriclassifier.lifecycle.Observability;
+import org.mriclassifier.mri.MriService;
 import org.mriclassifier.users.FirstStart;
 import org.mriclassifier.users.UserService;
+import org.mriclassifier.vision.VisionVerticle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Starts the server in order, each step on the previous one's success: the database (embedded or configured)
- * and its migrations, the keys, the services, the first admin, and HTTP last. Readiness turns green only
- * when all of it is up. {@link #stop()} undoes it in reverse.
+ * and its migrations, the keys and the model, then the workers (OpenCV, TensorFlow), the services, the first
+ * admin, and HTTP last. {@link #stop()} undoes it in reverse.
+ *
+ * <p>{@link #startBackend} starts everything but HTTP and the first admin: what the {@code import} command needs.
  */
 public final class Server {
 
     private static final Logger LOG = LoggerFactory.getLogger(Server.class);
 
     private final Vertx vertx;
+    private final Foundation foundation;
     private final Lifecycle lifecycle;
-    private final DatabaseBootstrap.Prepared database;
     private final PasswordWork passwords;
     private final List<String> deployments;
 
-    private Server(Vertx vertx, Lifecycle lifecycle, DatabaseBootstrap.Prepared database, PasswordWork passwords,
+    private Server(Vertx vertx, Foundation foundation, Lifecycle lifecycle, PasswordWork passwords,
                    List<String> deployments) {
         this.vertx = vertx;
+        this.foundation = foundation;
         this.lifecycle = lifecycle;
-        this.database = database;
         this.passwords = passwords;
         this.deployments = deployments;
     }
 
     /** The pieces built before any verticle is deployed (blocking work, done on a worker). */
-    private record Foundation(DatabaseBootstrap.Prepared database, byte[] jwtKey, PasswordHasher hasher) {
+    private record Foundation(DatabaseBootstrap.Prepared database, byte[] jwtKey, PasswordHasher hasher,
+                              Classifier classifier) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (classifier != null) {
+                classifier.close();
+            }
+            database.close();
+        }
     }
 
     public static Future<Server> start(Vertx vertx, JsonObject config) {
+        return prepare(vertx, config, true).compose(foundation -> deploy(vertx, config, foundation, true));
+    }
+
+    /** Database, workers and services without HTTP: for commands that work on the data set directly. */
+    public static Future<Server> startBackend(Vertx vertx, JsonObject config) {
+        return prepare(vertx, config, false).compose(foundation -> deploy(vertx, config, foundation, false));
+    }
+
+    private static Future<Foundation> prepare(Vertx vertx, JsonObject config, boolean withAuth) {
         Path dataDir = Path.of(config.getString("data_dir", "./data"));
+        Path modelDir = Path.of(config.getJsonObject("model").getString("dir"));
+        JsonObject inference = config.getJsonObject("inference");
         return vertx.executeBlocking(() -> {
             DatabaseBootstrap.Prepared database = DatabaseBootstrap.prepare(config.getJsonObject("db"), dataDir);
             try {
-                byte[] key = JwtKey.resolve(config.getJsonObject("jwt").getString("key"), dataDir);
-                PasswordHasher hasher = new PasswordHasher(config.getJsonObject("auth").getInteger("bcrypt_cost", 12));
-                return new Foundation(database, key, hasher);
+                byte[] key = withAuth ? JwtKey.resolve(config.getJsonObject("jwt").getString("key"), dataDir) : null;
+                PasswordHasher hasher = withAuth
+                        ? new PasswordHasher(config.getJsonObject("auth").getInteger("bcrypt_cost", 12)) : null;
+                Classifier classifier = Classifier.load(modelDir, inference.getInteger("intra_op_threads", 0),
+                        inference.getInteger("inter_op_threads", 0));
+                return new Foundation(database, key, hasher, classifier);
             } catch (RuntimeException e) {
                 database.close();
                 throw e;
             }
-        }).compose(foundation -> deploy(vertx, config, foundation));
+        });
     }
 
-    private static Future<Server> deploy(Vertx vertx, JsonObject config, Foundation foundation) {
+    private static Future<Server> deploy(Vertx vertx, JsonObject config, Foundation foundation, boolean withHttp) {
         JsonObject verticleConfig = config.copy()
                 .put("db", PoolFactory.describe(foundation.database().target(), config.getJsonObject("db")));
-        int cores = Runtime.getRuntime().availableProcessors();
-        PasswordWork passwords = new PasswordWork(vertx, foundation.hasher(), Math.max(1, cores), 64);
-        TokenIssuer tokens = new TokenIssuer(vertx, foundation.jwtKey(), config.getJsonObject("jwt"));
+        Payloads.register(vertx.eventBus());
+        PrometheusMeterRegistry registry = Observability.registry(vertx);
+        InferenceMetrics metrics = new InferenceMetrics(registry);
         Lifecycle lifecycle = new Lifecycle();
         List<String> deployments = new ArrayList<>();
         DeploymentOptions single = new DeploymentOptions().setConfig(verticleConfig);
+        int visionInstances = config.getJsonObject("vision").getInteger("instances", 2);
+        int runners = config.getJsonObject("inference").getInteger("runners", 1);
+        AtomicInteger runnerIndex = new AtomicInteger();
+        Classifier classifier = foundation.classifier();
+        PasswordWork passwords = withHttp ? new PasswordWork(vertx, foundation.hasher(),
+                Math.max(1, Runtime.getRuntime().availableProcessors()), 64) : null;
         Pool pool = PoolFactory.shared(vertx, verticleConfig.getJsonObject("db"));
 
-        Future<Server> started = vertx.deployVerticle(new AuditVerticle(), single).onSuccess(deployments::add)
-                .compose(id -> vertx.deployVerticle(new UserService(passwords), single)).onSuccess(deployments::add)
-                .compose(id -> vertx.deployVerticle(new AuthService(passwords, tokens), single)).onSuccess(deployments::add)
-                .compose(id -> FirstStart.ensureAdmin(pool, passwords, vertx.eventBus(), config.getJsonObject("admin")))
-                .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(tokens, lifecycle, null),
-                        new DeploymentOptions().setConfig(verticleConfig)
-                                .setInstances(config.getJsonObject("http").getInteger("instances", 2))))
-                .onSuccess(deployments::add)
-                .map(id -> new Server(vertx, lifecycle, foundation.database(), passwords, deployments));
+        Future<Void> started = Future.succeededFuture()
+                .compose(v -> record(deployments, vertx.deployVerticle(new AuditVerticle(), single)))
+                .compose(v -> record(deployments, vertx.deployVerticle(
+                        () -> new VisionVerticle(classifier.descriptor().preprocessing()),
+                        workers(verticleConfig, "mri-vision", visionInstances))))
+                .compose(v -> record(deployments, vertx.deployVerticle(
+                        () -> new ModelRunner(classifier, runnerIndex.getAndIncrement()),
+                        workers(verticleConfig, "mri-inference", runners))))
+                .compose(v -> record(deployments, vertx.deployVerticle(
+                        new InferenceBatcher(classifier.descriptor(), metrics), single)))
+                .compose(v -> record(deployments, vertx.deployVerticle(new MriService(metrics), single)));
+        if (withHttp) {
+            TokenIssuer tokens = new TokenIssuer(vertx, foundation.jwtKey(), config.getJsonObject("jwt"));
+            UploadBudget uploads = new UploadBudget(config.getJsonObject("mri").getLong("upload_buffer_bytes_max", 256L << 20));
+            started = started
+                    .compose(v -> record(deployments, vertx.deployVerticle(new UserService(passwords), single)))
+                    .compose(v -> record(deployments, vertx.deployVerticle(new AuthService(passwords, tokens), single)))
+                    .compose(v -> FirstStart.ensureAdmin(pool, passwords, vertx.eventBus(), config.getJsonObject("admin")))
+                    .compose(v -> record(deployments, vertx.deployVerticle(
+                            () -> new HttpVerticle(tokens, lifecycle, () -> modelLoaded(vertx), registry, uploads),
+                            new DeploymentOptions().setConfig(verticleConfig)
+                                    .setInstances(config.getJsonObject("http").getInteger("instances", 2)))));
+        }
         return started
+                .map(v -> new Server(vertx, foundation, lifecycle, passwords, deployments))
                 .eventually(pool::close)
                 .recover(error -> {
                     LOG.error("Start-up failed: {}", error.getMessage());
                     return undeployAll(vertx, deployments)
                             .eventually(() -> vertx.executeBlocking(() -> {
-                                foundation.database().close();
+                                foundation.close();
                                 return null;
                             }))
                             .transform(ignored -> Future.failedFuture(error));
                 });
     }
 
+    private static DeploymentOptions workers(JsonObject config, String pool, int instances) {
+        return new DeploymentOptions().setConfig(config)
+                .setThreadingModel(ThreadingModel.WORKER)
+                .setWorkerPoolName(pool)
+                .setWorkerPoolSize(instances)
+                .setInstances(instances)
+                .setMaxWorkerExecuteTime(60)
+                .setMaxWorkerExecuteTimeUnit(TimeUnit.SECONDS);
+    }
+
+    private static Future<Void> record(List<String> deployments, Future<String> deployment) {
+        return deployment.map(id -> {
+            deployments.add(id);
+            return null;
+        });
+    }
+
+    private static Future<Boolean> modelLoaded(Vertx vertx) {
+        return Services.call(vertx.eventBus(), Addresses.MODEL_STATUS, new JsonObject(), 2_000)
+                .map(status -> status.getBoolean("loaded", false));
+    }
+
     public Lifecycle lifecycle() {
         return lifecycle;
     }
 
-    /** Stops accepting, undeploys every verticle (HTTP first), then stops the embedded database. */
+    /** Stops accepting, undeploys every verticle (HTTP first), then closes the model and the embedded database. */
     public Future<Void> stop() {
         lifecycle.stopAccepting();
         return undeployAll(vertx, deployments)
                 .eventually(() -> {
-                    passwords.close();
+                    if (passwords != null) {
+                        passwords.close();
+                    }
                     return vertx.executeBlocking(() -> {
-                        database.close();
+                        foundation.close();
                         return null;
                     });
                 })

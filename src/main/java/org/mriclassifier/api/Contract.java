@@ -3,6 +3,7 @@ package org.mriclassifier.api;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.openapi.contract.MediaType;
 import io.vertx.openapi.contract.OpenAPIContract;
@@ -15,7 +16,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * openapi.yaml, loaded from the classpath (so it works inside the fat jar): its text, served as is, and the
  * contract the router is built from.
  *
- * <p>vertx-openapi 5.0.x refuses relative server URLs, and responses with media types it cannot validate
+ * <p>vertx-openapi 5.0.x refuses relative server URLs, legal If-Match values, and responses with media types it cannot validate
  * (application/problem+json, image/*, text/html, application/yaml). The router never validates responses,
  * so its copy of the contract lists those responses as application/octet-stream; the published contract
  * keeps the true media types.
@@ -45,11 +46,25 @@ public record Contract(Buffer text, OpenAPIContract forRouter) {
         copy.getJsonObject("paths").forEach(path -> ((JsonObject) path.getValue()).forEach(operation -> {
             if (operation.getValue() instanceof JsonObject op && op.containsKey("responses")) {
                 op.getJsonObject("responses").forEach(response -> rewriteContent((JsonObject) response.getValue()));
+                dropIfMatch(op);
             }
         }));
         copy.getJsonObject("components").getJsonObject("responses", new JsonObject())
                 .forEach(response -> rewriteContent((JsonObject) response.getValue()));
         return copy;
+    }
+
+    /**
+     * The validator rejects legal entity tags such as {@code W/"2"} in a header parameter; the handlers read
+     * If-Match themselves (and answer 428 or 412), so the router's copy does not declare it.
+     */
+    private static void dropIfMatch(JsonObject operation) {
+        JsonArray parameters = operation.getJsonArray("parameters");
+        if (parameters != null) {
+            operation.put("parameters", new JsonArray(parameters.stream()
+                    .filter(p -> !(p instanceof JsonObject param && String.valueOf(param.getValue("$ref")).endsWith("/IfMatch")))
+                    .toList()));
+        }
     }
 
     private static void rewriteContent(JsonObject response) {

@@ -53,8 +53,10 @@ final class FailureHandler implements Handler<RoutingContext> {
     }
 
     static Problem asProblem(ServiceException se) {
+        String prefix = se.field() + ": ";
+        String message = se.detail().startsWith(prefix) ? se.detail().substring(prefix.length()) : se.detail();
         java.util.List<Problem.FieldError> errors = se.field() == null ? java.util.List.of()
-                : java.util.List.of(new Problem.FieldError(se.field(), se.detail()));
+                : java.util.List.of(new Problem.FieldError(se.field(), message));
         return new Problem(se.status(), se.detail(), errors, se.retryAfterSeconds());
     }
 

@@ -1,5 +1,6 @@
 package org.mriclassifier.api;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -40,12 +41,20 @@ public final class HttpVerticle extends VerticleBase {
     private final TokenIssuer tokens;
     private final Lifecycle lifecycle;
     private final Supplier<Future<Boolean>> modelLoaded;
+    private final PrometheusMeterRegistry registry;
+    private final UploadBudget uploads;
     private HttpServer server;
 
-    public HttpVerticle(TokenIssuer tokens, Lifecycle lifecycle, Supplier<Future<Boolean>> modelLoaded) {
+    /**
+     * @param uploads the process-wide budget of upload bytes held in memory, shared by every instance
+     */
+    public HttpVerticle(TokenIssuer tokens, Lifecycle lifecycle, Supplier<Future<Boolean>> modelLoaded,
+                        PrometheusMeterRegistry registry, UploadBudget uploads) {
         this.tokens = tokens;
+        this.uploads = uploads;
         this.lifecycle = lifecycle;
         this.modelLoaded = modelLoaded;
+        this.registry = registry;
     }
 
     @Override
@@ -73,21 +82,32 @@ public final class HttpVerticle extends VerticleBase {
 
     private Router router(OpenAPIContract contract, Buffer contractText, PrincipalCache principals,
                           Readiness readiness, JsonObject http) {
-        long bodyLimit = http.getLong("body_limit_bytes", 12L << 20);
+        long bodyLimit = http.getLong("body_limit_bytes", 1L << 20);
+        TokenAuth tokenAuth = new TokenAuth(tokens.verifier(), principals);
+        BodyHandler bodies = BodyHandler.create(false).setBodyLimit(bodyLimit).setHandleFileUploads(false);
         RouterBuilder rb = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
-        rb.rootHandler(BodyHandler.create(false).setBodyLimit(bodyLimit).setHandleFileUploads(false));
-        rb.security("bearerAuth").httpHandler(JWTAuthHandler.create(new TokenAuth(tokens.verifier(), principals)));
+        // uploads were read (into memory, after the token check) by UploadReader: no second body handler
+        rb.rootHandler(ctx -> {
+            if (ctx.get(UploadReader.BODY) != null) {
+                ctx.next();
+            } else {
+                bodies.handle(ctx);
+            }
+        });
+        rb.security("bearerAuth").httpHandler(JWTAuthHandler.create(tokenAuth));
 
-        OperationsRoutes operations = new OperationsRoutes(readiness, contractText, Buffer.buffer(SwaggerUi.PAGE));
+        OperationsRoutes operations = new OperationsRoutes(readiness, contractText, Buffer.buffer(SwaggerUi.PAGE), registry);
         new AuthRoutes().mount(rb);
         new UserRoutes().mount(rb);
+        new MriRoutes(config().getJsonObject("vision").getLong("max_image_bytes", 10L << 20)).mount(rb);
         operations.mount(rb);
 
-        NotYetBuilt.mount(rb);
         Router router = rb.createRouter();
         router.route().order(-30).handler(new RequestLog(contract));
         router.route().order(-20).handler(new BearerFormat());
         router.route().order(-10).handler(TimeoutHandler.create(http.getLong("request_timeout_ms", 30_000L), 503));
+        JsonObject vision = config().getJsonObject("vision");
+        router.post("/MRI").order(-5).handler(new UploadReader(tokenAuth, vision.getLong("max_image_bytes", 10L << 20), uploads));
         operations.mountAssets(router);
         RouteInventory.check(contract, rb, router);
 

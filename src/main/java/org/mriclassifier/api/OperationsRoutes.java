@@ -1,5 +1,6 @@
 package org.mriclassifier.api;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -7,6 +8,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import org.mriclassifier.BuildInfo;
+import org.mriclassifier.bus.ServiceException;
 
 /** Health probes, the contract itself and its documentation (Swagger UI from its webjar). */
 final class OperationsRoutes {
@@ -18,11 +20,13 @@ final class OperationsRoutes {
     private final Readiness readiness;
     private final Buffer contract;
     private final Buffer docsPage;
+    private final PrometheusMeterRegistry registry;
 
-    OperationsRoutes(Readiness readiness, Buffer contract, Buffer docsPage) {
+    OperationsRoutes(Readiness readiness, Buffer contract, Buffer docsPage, PrometheusMeterRegistry registry) {
         this.readiness = readiness;
         this.contract = contract;
         this.docsPage = docsPage;
+        this.registry = registry;
     }
 
     void mount(RouterBuilder rb) {
@@ -30,6 +34,7 @@ final class OperationsRoutes {
         rb.getRoute("readiness").addHandler(this::readiness);
         rb.getRoute("getContract").addHandler(this::getContract);
         rb.getRoute("getDocs").addHandler(this::getDocs);
+        rb.getRoute("metrics").addHandler(this::metrics);
     }
 
     /** The Swagger UI assets under /docs/ (outside the contract: files of the documentation page). */
@@ -50,6 +55,15 @@ final class OperationsRoutes {
         readiness.check()
                 .onSuccess(body -> Http.sendJson(ctx, "UP".equals(body.getString("status")) ? 200 : 503, body))
                 .onFailure(ctx::fail);
+    }
+
+    /** Prometheus text format; admins only (the numbers describe every hospital's traffic). */
+    private void metrics(RoutingContext ctx) {
+        if (!Http.actor(ctx).isAdmin()) {
+            ctx.fail(ServiceException.forbidden("only admins read the metrics"));
+            return;
+        }
+        ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());
     }
 
     private void getContract(RoutingContext ctx) {

@@ -6,7 +6,9 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
@@ -19,6 +21,10 @@ import org.slf4j.LoggerFactory;
  * Writes the append-only audit trail: it listens to the data and security events every service publishes
  * and stores who did what to which row, when, from where, and with what outcome (denials included).
  * It only reads events, so any other verticle's events can join the trail by being mapped here.
+ *
+ * <p>Entries are written in batches (every {@value #FLUSH_MS} ms, or at {@value #BATCH} entries), so a busy
+ * read path costs the database one statement per batch, not one per read. The buffer is bounded: if the
+ * database is away for long, the oldest unwritten entries are dropped and counted in the log.
  */
 public final class AuditVerticle extends VerticleBase {
 
@@ -29,7 +35,14 @@ public final class AuditVerticle extends VerticleBase {
                                    outcome, status, address, request_id, details)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""";
 
+    static final int BATCH = 200;
+    static final long FLUSH_MS = 100;
+    static final int MAX_BUFFERED = 20_000;
+
+    private final Deque<Entry> buffer = new ArrayDeque<>();
     private Pool pool;
+    private boolean flushing;
+    private long dropped;
 
     /** One audit row. */
     public record Entry(JsonObject actor, String hospital, String action, String targetType, String targetId,
@@ -43,35 +56,93 @@ public final class AuditVerticle extends VerticleBase {
         registered.add(listen(Addresses.USERS_EVENTS_CHANGED, AuditVerticle::userChanged));
         registered.add(listen(Addresses.AUTH_EVENTS_LOGIN, AuditVerticle::login));
         registered.add(listen(Addresses.SECURITY_EVENTS_DENIED, AuditVerticle::denied));
+        registered.add(listen(Addresses.MRI_EVENTS_CHANGED, AuditVerticle::mriChanged));
+        registered.add(listen(Addresses.MRI_EVENTS_ACCESSED, AuditVerticle::mriAccessed));
+        vertx.setPeriodic(FLUSH_MS, id -> flush());
         return Future.all(registered);
     }
 
     private Future<Void> listen(String address, Function<JsonObject, Entry> mapping) {
         MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(address, message -> {
-            Entry entry = mapping.apply(message.body());
-            write(entry).onFailure(e -> LOG.error("Audit entry for {} on {} {} not written: {}",
-                    entry.action(), entry.targetType(), entry.targetId(), e.toString()));
+            buffer.addLast(mapping.apply(message.body()));
+            if (buffer.size() > MAX_BUFFERED) {
+                buffer.pollFirst();
+                dropped++;
+            }
+            if (buffer.size() >= BATCH) {
+                flush();
+            }
         });
         return consumer.completion();
     }
 
-    public Future<Void> write(Entry e) {
+    @Override
+    public Future<?> stop() {
+        return flush();
+    }
+
+    /** Writes what is buffered, one batch at a time; a failed batch goes back to the front of the buffer. */
+    private Future<Void> flush() {
+        if (flushing || buffer.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        if (dropped > 0) {
+            LOG.error("The audit trail lost {} entries while the database was unavailable", dropped);
+            dropped = 0;
+        }
+        List<Entry> batch = new ArrayList<>(Math.min(BATCH, buffer.size()));
+        while (batch.size() < BATCH && !buffer.isEmpty()) {
+            batch.add(buffer.pollFirst());
+        }
+        flushing = true;
+        return pool.preparedQuery(INSERT).executeBatch(batch.stream().map(AuditVerticle::tuple).toList())
+                .<Void>mapEmpty()
+                .onFailure(e -> {
+                    LOG.warn("Audit entries not written yet ({}): {}", batch.size(), e.toString());
+                    for (int i = batch.size() - 1; i >= 0; i--) {
+                        buffer.addFirst(batch.get(i));
+                    }
+                })
+                .eventually(() -> {
+                    flushing = false;
+                    return Future.succeededFuture();
+                })
+                .compose(v -> buffer.size() >= BATCH ? flush() : Future.succeededFuture());
+    }
+
+    private static Tuple tuple(Entry e) {
         JsonObject actor = e.actor() == null ? new JsonObject() : e.actor();
         String actorId = actor.getString("id");
-        return pool.preparedQuery(INSERT).execute(Tuple.tuple()
-                        .addUUID(actorId == null ? null : UUID.fromString(actorId))
-                        .addString(actor.getString("user_name"))
-                        .addString(actor.getString("role"))
-                        .addString(e.hospital())
-                        .addString(e.action())
-                        .addString(e.targetType())
-                        .addString(e.targetId())
-                        .addString(e.outcome())
-                        .addInteger(e.status())
-                        .addString(actor.getString("address"))
-                        .addString(actor.getString("request_id"))
-                        .addValue(e.details()))
-                .mapEmpty();
+        return Tuple.tuple()
+                .addUUID(actorId == null ? null : UUID.fromString(actorId))
+                .addString(actor.getString("user_name"))
+                .addString(actor.getString("role"))
+                .addString(e.hospital())
+                .addString(e.action())
+                .addString(e.targetType())
+                .addString(e.targetId())
+                .addString(e.outcome())
+                .addInteger(e.status())
+                .addString(actor.getString("address"))
+                .addString(actor.getString("request_id"))
+                .addValue(e.details());
+    }
+
+    static Entry mriChanged(JsonObject event) {
+        String verb = switch (event.getString("action")) {
+            case "created" -> "create";
+            case "updated" -> "update";
+            case "deleted" -> "delete";
+            case "reclassified" -> "classify";
+            default -> event.getString("action");
+        };
+        return new Entry(event.getJsonObject("actor"), event.getString("hospital"), "mri." + verb, "mri",
+                event.getString("id"), "success", null, new JsonObject().put("version", event.getInteger("version")));
+    }
+
+    static Entry mriAccessed(JsonObject event) {
+        return new Entry(event.getJsonObject("actor"), event.getString("hospital"), event.getString("action"), "mri",
+                event.getString("id"), "success", null, null);
     }
 
     static Entry userChanged(JsonObject event) {

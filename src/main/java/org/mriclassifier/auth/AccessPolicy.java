@@ -86,4 +86,46 @@ public final class AccessPolicy {
     public static boolean listOnlySelf(Actor actor) {
         return actor.role() == Role.TECHNICIAN;
     }
+
+    // ---- MRI rows --------------------------------------------------------------------------------------
+
+    /** Uploading (and classifying) into a hospital: admins anywhere, everyone else into their own. */
+    public static Decision uploadMri(Actor actor, String hospital) {
+        return actor.isAdmin() || actor.sameHospital(hospital) ? Decision.ALLOW
+                : Decision.forbidden("you may only add images to your own hospital");
+    }
+
+    public static Decision readMri(Actor actor, String rowHospital) {
+        return actor.isAdmin() || actor.sameHospital(rowHospital) ? Decision.ALLOW
+                : Decision.hidden("row of another hospital");
+    }
+
+    /** Re-running the model on a stored row: whoever may read it and upload to its hospital. */
+    public static Decision classifyMri(Actor actor, String rowHospital) {
+        return readMri(actor, rowHospital);
+    }
+
+    /** Changing gender or ground truth: not technicians; moving a row to another hospital: admins only. */
+    public static Decision changeMri(Actor actor, String rowHospital, String newHospital) {
+        Decision visible = readMri(actor, rowHospital);
+        if (!visible.allowed()) {
+            return visible;
+        }
+        if (actor.role() == Role.TECHNICIAN) {
+            return Decision.forbidden("technicians may not change rows");
+        }
+        if (!rowHospital.equals(newHospital) && !actor.isAdmin()) {
+            return Decision.forbidden("only admins move rows to another hospital");
+        }
+        return Decision.ALLOW;
+    }
+
+    public static Decision deleteMri(Actor actor, String rowHospital) {
+        Decision visible = readMri(actor, rowHospital);
+        if (!visible.allowed()) {
+            return visible;
+        }
+        return actor.isAdmin() || actor.role() == Role.MODERATOR ? Decision.ALLOW
+                : Decision.forbidden("only admins and moderators delete rows");
+    }
 }

@@ -20,7 +20,26 @@ public final class Addresses {
     public static final String USERS_UPDATE = "users.update";
     public static final String USERS_DELETE = "users.delete";
 
+    // MRI data set: commands of the MRI service
+    public static final String MRI_UPLOAD = "mri.upload";
+    public static final String MRI_GET = "mri.get";
+    public static final String MRI_IMAGE = "mri.image";
+    public static final String MRI_LIST = "mri.list";
+    public static final String MRI_UPDATE = "mri.update";
+    public static final String MRI_DELETE = "mri.delete";
+    public static final String MRI_CLASSIFY = "mri.classify";
+
+    // workers: OpenCV preprocessing, TensorFlow inference (batched), the model's state
+    public static final String VISION_PREPROCESS = "mri.vision.preprocess";
+    public static final String MODEL_INFER = "mri.model.infer";
+    public static final String MODEL_STATUS = "mri.model.status";
+    /** Each inference runner listens on this prefix + its index; only the batcher sends there. */
+    public static final String MODEL_RUN_PREFIX = "mri.model.run.";
+
     // events (publish): each carries who, what, which row, when, from where, outcome
+    public static final String MRI_EVENTS_CLASSIFIED = "mri.events.classified";
+    public static final String MRI_EVENTS_CHANGED = "mri.events.changed";
+    public static final String MRI_EVENTS_ACCESSED = "mri.events.accessed";
     public static final String USERS_EVENTS_CHANGED = "users.events.changed";
     public static final String AUTH_EVENTS_LOGIN = "auth.events.login";
     public static final String SECURITY_EVENTS_DENIED = "security.events.denied";

@@ -61,6 +61,11 @@ public final class Services {
                 .recover(error -> Future.failedFuture(fromReply(address, error)));
     }
 
+    /** A failed request's cause as the {@link ServiceException} the answering side raised (or 503 / 500). */
+    public static ServiceException asReplyFailure(Throwable error) {
+        return fromReply("(reply)", error);
+    }
+
     static ServiceException fromReply(String address, Throwable error) {
         if (error instanceof ReplyException reply) {
             return switch (reply.failureType()) {

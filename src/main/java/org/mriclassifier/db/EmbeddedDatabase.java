@@ -41,19 +41,22 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private final EmbeddedPostgres postgres;
     private final Path pgData;
     private final String password;
+    private final DataDirLock lock;
 
-    private EmbeddedDatabase(EmbeddedPostgres postgres, Path pgData, String password) {
+    private EmbeddedDatabase(EmbeddedPostgres postgres, Path pgData, String password, DataDirLock lock) {
         this.postgres = postgres;
         this.pgData = pgData;
         this.password = password;
+        this.lock = lock;
     }
 
     /** Blocking: starts (initialising on first use) the server whose files are under {@code dataDir}. */
     public static EmbeddedDatabase start(Path dataDir, int port) {
+        DataDirLock lock = DataDirLock.acquire(dataDir);
         try {
             Path pgData = dataDir.resolve("postgres");
-            Files.createDirectories(dataDir);
             String password = readOrCreatePassword(dataDir.resolve("postgres.password"));
+            // safe: holding the lock means no live process of ours owns a postmaster on these files
             stopOrphanedPostmaster(pgData);
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(pgData)
@@ -72,12 +75,21 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 builder.setPort(port);
             }
             EmbeddedPostgres postgres = builder.start();
-            EmbeddedDatabase db = new EmbeddedDatabase(postgres, pgData, password);
-            db.secureAndCreateDatabase();
+            EmbeddedDatabase db = new EmbeddedDatabase(postgres, pgData, password, lock);
+            try {
+                db.secureAndCreateDatabase();
+            } catch (RuntimeException e) {
+                db.close();
+                throw e;
+            }
             LOG.info("Embedded PostgreSQL ready on 127.0.0.1:{}, files in {}", postgres.getPort(), pgData);
             return db;
         } catch (IOException e) {
+            lock.release();
             throw new UncheckedIOException("the embedded PostgreSQL did not start: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            lock.release();
+            throw e;
         }
     }
 
@@ -101,6 +113,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
             postgres.close();
         } catch (IOException e) {
             LOG.warn("The embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
+        } finally {
+            lock.release();
         }
     }
 

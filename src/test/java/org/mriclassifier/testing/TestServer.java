@@ -53,8 +53,17 @@ public final class TestServer {
                 .put("db", new JsonObject().put("url", dbUri == null ? "" : dbUri))
                 .put("jwt", new JsonObject().put("key", Base64.getEncoder().encodeToString(key)))
                 .put("admin", new JsonObject().put("email", ADMIN_EMAIL).put("password", ADMIN_PASSWORD)
-                        .put("hospital", ADMIN_HOSPITAL)), true);
+                        .put("hospital", ADMIN_HOSPITAL))
+                .put("model", new JsonObject().put("dir", modelDir()))
+                .put("vision", new JsonObject().put("instances", 1))
+                .put("inference", new JsonObject().put("intra_op_threads", 1)), true);
         return config.mergeIn(overrides, true);
+    }
+
+    /** The shipped default model, or the one MRI_TEST_MODEL_DIR names. */
+    public static String modelDir() {
+        String fromEnv = System.getenv("MRI_TEST_MODEL_DIR");
+        return fromEnv != null && !fromEnv.isBlank() ? fromEnv : "model/default";
     }
 
     public static Future<TestServer> start(Vertx vertx) {
@@ -110,6 +119,33 @@ public final class TestServer {
     /** Logs in as a user made by {@link #createUser}. */
     public Future<String> tokenOf(String name) {
         return login(name + "@test.example", name + "-password");
+    }
+
+    /** POST /MRI as multipart/form-data: the image as a file part named file, plus the form fields. */
+    public Future<HttpResponse<Buffer>> upload(String token, byte[] image, String mediaType, String gender, String hospital,
+                                               String label) {
+        io.vertx.ext.web.multipart.MultipartForm form = io.vertx.ext.web.multipart.MultipartForm.create()
+                .binaryFileUpload("file", "scan", Buffer.buffer(image), mediaType);
+        if (gender != null) {
+            form.attribute("gender", gender);
+        }
+        if (hospital != null) {
+            form.attribute("hospital", hospital);
+        }
+        if (label != null) {
+            form.attribute("class", label);
+        }
+        return client.post("/MRI").bearerTokenAuthentication(token).sendMultipartForm(form);
+    }
+
+    /** Uploads and returns the stored row, failing on anything but 201. */
+    public Future<JsonObject> uploaded(String token, byte[] image, String hospital) {
+        return upload(token, image, "image/png", "female", hospital, null).map(r -> {
+            if (r.statusCode() != 201) {
+                throw new IllegalStateException("upload answered " + r.statusCode() + " " + r.bodyAsString());
+            }
+            return r.bodyAsJsonObject();
+        });
     }
 
     public HttpRequest<Buffer> request(io.vertx.core.http.HttpMethod method, String path, String token) {

@@ -1,0 +1,114 @@
+package org.mriclassifier.api;
+
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import org.mriclassifier.bus.Addresses;
+import org.mriclassifier.bus.Services;
+import org.mriclassifier.mri.StoredImage;
+import org.mriclassifier.mri.UploadCommand;
+
+/**
+ * The MRI routes. The upload's body was read by {@link UploadReader}; everything else comes from the validated
+ * request. Each turns into a command for the MRI service; the HTTP layer never decodes an image or runs a model.
+ */
+final class MriRoutes {
+
+    static final long UPLOAD_TIMEOUT_MS = 30_000;
+
+    private final long maxImageBytes;
+
+    MriRoutes(long maxImageBytes) {
+        this.maxImageBytes = maxImageBytes;
+    }
+
+    void mount(RouterBuilder rb) {
+        // the contract keeps describing the multipart body; vertx-openapi 5.0.x would corrupt its bytes
+        rb.getRoute("uploadMri").setDoValidation(false).addHandler(this::uploadMri);
+        rb.getRoute("listMri").addHandler(this::listMri);
+        rb.getRoute("getMri").addHandler(this::getMri);
+        rb.getRoute("getMriImage").addHandler(this::getMriImage);
+        rb.getRoute("replaceMri").addHandler(this::changeMri);
+        rb.getRoute("updateMri").addHandler(this::changeMri);
+        rb.getRoute("deleteMri").addHandler(this::deleteMri);
+        rb.getRoute("classifyMri").addHandler(this::classifyMri);
+    }
+
+    private void uploadMri(RoutingContext ctx) {
+        UploadCommand command = UploadForm.parse(ctx.get(UploadReader.BODY), Http.actor(ctx), maxImageBytes);
+        ctx.vertx().eventBus().<JsonObject>request(Addresses.MRI_UPLOAD, command,
+                        new DeliveryOptions().setSendTimeout(UPLOAD_TIMEOUT_MS))
+                .onSuccess(reply -> sendRow(ctx, 201, reply.body()))
+                .onFailure(error -> ctx.fail(Services.asReplyFailure(error)));
+    }
+
+    private void listMri(RoutingContext ctx) {
+        JsonObject command = new JsonObject();
+        for (String filter : new String[] {"hospital", "gender", "class", "prediction", "from", "to", "cursor"}) {
+            command.put(filter, Http.query(ctx, filter));
+        }
+        command.put("limit", Http.queryInt(ctx, "limit", 50));
+        Http.call(ctx, Addresses.MRI_LIST, command)
+                .onSuccess(page -> Http.sendJson(ctx, 200, page))
+                .onFailure(ctx::fail);
+    }
+
+    private void getMri(RoutingContext ctx) {
+        Http.call(ctx, Addresses.MRI_GET, idCommand(ctx))
+                .onSuccess(row -> sendRow(ctx, 200, row))
+                .onFailure(ctx::fail);
+    }
+
+    private void getMriImage(RoutingContext ctx) {
+        ctx.vertx().eventBus().<StoredImage>request(Addresses.MRI_IMAGE,
+                        idCommand(ctx).put("actor", Http.actor(ctx).toJson()),
+                        new DeliveryOptions().setSendTimeout(Http.SERVICE_TIMEOUT_MS))
+                .onSuccess(reply -> {
+                    StoredImage image = reply.body();
+                    String extension = image.contentType().endsWith("png") ? "png" : "jpg";
+                    ctx.response()
+                            .putHeader("Content-Type", image.contentType())
+                            .putHeader("Content-Disposition", "attachment; filename=\"" + image.id() + "." + extension + "\"")
+                            .end(io.vertx.core.buffer.Buffer.buffer(image.bytes()));
+                })
+                .onFailure(error -> ctx.fail(Services.asReplyFailure(error)));
+    }
+
+    /** PUT (all three fields) and PATCH (some): the contract tells them apart; both need If-Match. */
+    private void changeMri(RoutingContext ctx) {
+        JsonObject command = idCommand(ctx)
+                .put("if_match", ctx.request().getHeader("If-Match"))
+                .put("changes", Http.body(ctx));
+        Http.call(ctx, Addresses.MRI_UPDATE, command)
+                .onSuccess(row -> sendRow(ctx, 200, row))
+                .onFailure(ctx::fail);
+    }
+
+    private void deleteMri(RoutingContext ctx) {
+        Http.call(ctx, Addresses.MRI_DELETE, idCommand(ctx).put("if_match", ctx.request().getHeader("If-Match")))
+                .onSuccess(done -> ctx.response().setStatusCode(204).end())
+                .onFailure(ctx::fail);
+    }
+
+    private void classifyMri(RoutingContext ctx) {
+        ctx.vertx().eventBus().<JsonObject>request(Addresses.MRI_CLASSIFY,
+                        idCommand(ctx).put("actor", Http.actor(ctx).toJson()),
+                        new DeliveryOptions().setSendTimeout(UPLOAD_TIMEOUT_MS))
+                .onSuccess(reply -> sendRow(ctx, 200, reply.body()))
+                .onFailure(error -> ctx.fail(Services.asReplyFailure(error)));
+    }
+
+    private static JsonObject idCommand(RoutingContext ctx) {
+        return new JsonObject().put("id", Http.path(ctx, "id"));
+    }
+
+    /** A row with its strong ETag (its version) and, when created, its Location. */
+    private static void sendRow(RoutingContext ctx, int status, JsonObject row) {
+        ctx.response().putHeader("ETag", "\"" + row.getInteger("version") + "\"");
+        if (status == 201) {
+            ctx.response().putHeader("Location", "/MRI/" + row.getString("id"));
+        }
+        Http.sendJson(ctx, status, row);
+    }
+}

@@ -1,0 +1,137 @@
+package org.mriclassifier.api;
+
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import java.util.Locale;
+import org.mriclassifier.auth.TokenAuth;
+import org.mriclassifier.bus.ServiceException;
+
+/**
+ * Reads the body of {@code POST /MRI} into memory, after the token has been checked: an anonymous client never
+ * gets a byte buffered, and no upload is ever written to a temporary file. The contract still describes the
+ * body; vertx-openapi 5.0.x cannot validate binary multipart parts (it decodes them as UTF-8), so
+ * {@link UploadForm} validates it in code. Limits: the image size (413 as soon as it is exceeded), and an
+ * overall budget of buffered upload bytes (503 beyond).
+ */
+final class UploadReader implements Handler<RoutingContext> {
+
+    static final String BODY = "mri.upload.body";
+    private static final long FORM_OVERHEAD = 64 * 1024;
+
+    /** What was read: a multipart form (file + attributes) or a JSON body. */
+    record Body(Buffer file, String fileContentType, MultiMap attributes, Buffer json) {
+    }
+
+    private final TokenAuth auth;
+    private final long maxImageBytes;
+    private final UploadBudget budget;
+
+    UploadReader(TokenAuth auth, long maxImageBytes, UploadBudget budget) {
+        this.auth = auth;
+        this.maxImageBytes = maxImageBytes;
+        this.budget = budget;
+    }
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        request.pause();
+        String header = request.getHeader("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            ctx.fail(401);
+            return;
+        }
+        auth.authenticate(new TokenCredentials(header.substring(7).trim()))
+                .onFailure(e -> ctx.fail(new HttpException(401, e)))
+                .onSuccess(user -> read(ctx));
+    }
+
+    private void read(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        String type = request.getHeader("Content-Type") == null ? "" : request.getHeader("Content-Type").toLowerCase(Locale.ROOT);
+        boolean multipart = type.startsWith("multipart/form-data");
+        if (!multipart && !type.startsWith("application/json")) {
+            ctx.fail(new ServiceException(415, "upload the image as multipart/form-data (a part named file) or as JSON with base64 in image"));
+            return;
+        }
+        // base64 inflates by 4/3
+        long limit = (multipart ? maxImageBytes : maxImageBytes / 3 * 4 + 4) + FORM_OVERHEAD;
+        long declared = contentLength(request);
+        if (declared > limit) {
+            tooLarge(ctx);
+            return;
+        }
+        long reserved = declared >= 0 ? declared : limit;
+        if (!budget.tryAcquire(reserved)) {
+            ctx.fail(ServiceException.retryLater(503, "too many uploads in progress; try again shortly", 1));
+            return;
+        }
+        ctx.addEndHandler(done -> budget.release(reserved));
+        Buffer file = Buffer.buffer();
+        Buffer json = Buffer.buffer();
+        String[] fileContentType = new String[1];
+        boolean[] failed = new boolean[1];
+        if (multipart) {
+            request.setExpectMultipart(true);
+            request.uploadHandler(upload -> {
+                if (!"file".equals(upload.name()) || fileContentType[0] != null) {
+                    failed[0] = true;
+                    ctx.fail(ServiceException.badRequest(upload.name(), "send exactly one file part, named file"));
+                    return;
+                }
+                fileContentType[0] = upload.contentType();
+                upload.handler(chunk -> {
+                    if (!failed[0] && file.length() + chunk.length() > maxImageBytes) {
+                        failed[0] = true;
+                        tooLarge(ctx);
+                    } else if (!failed[0]) {
+                        file.appendBuffer(chunk);
+                    }
+                });
+            });
+        } else {
+            request.handler(chunk -> {
+                if (!failed[0] && json.length() + chunk.length() > limit) {
+                    failed[0] = true;
+                    tooLarge(ctx);
+                } else if (!failed[0]) {
+                    json.appendBuffer(chunk);
+                }
+            });
+        }
+        request.exceptionHandler(e -> {
+            if (!failed[0]) {
+                failed[0] = true;
+                ctx.fail(ServiceException.badRequest("file", "the upload could not be read: " + e.getClass().getSimpleName()));
+            }
+        });
+        request.endHandler(end -> {
+            if (!failed[0]) {
+                ctx.put(BODY, new Body(multipart ? file : null, fileContentType[0],
+                        multipart ? request.formAttributes() : null, multipart ? null : json));
+                ctx.next();
+            }
+        });
+        request.resume();
+    }
+
+    private void tooLarge(RoutingContext ctx) {
+        // the rest of the body is not wanted: close the connection after the answer
+        ctx.response().putHeader("Connection", "close");
+        ctx.fail(new ServiceException(413, "the image is larger than " + maxImageBytes + " bytes", "file"));
+    }
+
+    private static long contentLength(HttpServerRequest request) {
+        try {
+            String value = request.getHeader("Content-Length");
+            return value == null ? -1 : Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package org.mriclassifier.inference;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import org.mriclassifier.bus.Addresses;
+import org.mriclassifier.bus.ServiceException;
+import org.mriclassifier.bus.Services;
+
+/**
+ * Micro-batching in front of the model (event loop, one instance). Requests on {@code mri.model.infer} wait in
+ * a bounded queue; whenever a runner is free it takes up to {@code max_batch} of them as one TensorFlow call.
+ * With {@code max_delay_ms} 0 a lone request runs at once and batches form by themselves under load (while
+ * the runners are busy); a positive delay holds a small batch that long for company. Past {@code max_queue}
+ * waiting requests the answer is an immediate 503 with Retry-After.
+ */
+public final class InferenceBatcher extends VerticleBase {
+
+    private record Pending(Message<InferenceJob> message, long arrivedNanos) {
+    }
+
+    private final ModelDescriptor model;
+    private final InferenceMetrics metrics;
+    private final Deque<Pending> queue = new ArrayDeque<>();
+    private final Deque<Integer> idleRunners = new ArrayDeque<>();
+    private int maxBatch;
+    private int maxQueue;
+    private long maxDelayNanos;
+    private long timeoutMs;
+    private int pixelsPerImage;
+    private long timerId = -1;
+
+    public InferenceBatcher(ModelDescriptor model, InferenceMetrics metrics) {
+        this.model = model;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public Future<?> start() {
+        JsonObject inference = config().getJsonObject("inference", new JsonObject());
+        maxBatch = Math.max(1, inference.getInteger("max_batch", 32));
+        maxQueue = Math.max(1, inference.getInteger("max_queue", 256));
+        maxDelayNanos = Math.max(0, inference.getLong("max_delay_ms", 0L)) * 1_000_000;
+        timeoutMs = inference.getLong("timeout_ms", 10_000L);
+        int runners = Math.max(1, inference.getInteger("runners", 1));
+        for (int i = 0; i < runners; i++) {
+            idleRunners.add(i);
+        }
+        pixelsPerImage = model.preprocessing().pixelsPerImage();
+        metrics.queueDepth(queue::size);
+        return Future.all(
+                vertx.eventBus().<InferenceJob>localConsumer(Addresses.MODEL_INFER, this::enqueue).completion(),
+                Services.serve(vertx.eventBus(), Addresses.MODEL_STATUS, command -> Future.succeededFuture(
+                        new JsonObject().put("loaded", true).put("name", model.name()).put("version", model.version())
+                                .put("architecture", model.architecture()))));
+    }
+
+    private void enqueue(Message<InferenceJob> message) {
+        if (message.body().pixels().length != pixelsPerImage) {
+            message.fail(400, new ServiceException(400, "expected " + pixelsPerImage + " input values").toWire());
+            return;
+        }
+        if (queue.size() >= maxQueue) {
+            metrics.rejected();
+            message.fail(503, ServiceException.retryLater(503, "the classifier is at capacity; try again shortly", 1).toWire());
+            return;
+        }
+        queue.addLast(new Pending(message, System.nanoTime()));
+        dispatch();
+    }
+
+    private void dispatch() {
+        while (!idleRunners.isEmpty() && !queue.isEmpty()) {
+            long waited = System.nanoTime() - queue.peekFirst().arrivedNanos();
+            if (queue.size() < maxBatch && waited < maxDelayNanos) {
+                armTimer(maxDelayNanos - waited);
+                return;
+            }
+            runBatch(idleRunners.pollFirst(), takeBatch());
+        }
+    }
+
+    private void armTimer(long nanos) {
+        if (timerId < 0) {
+            timerId = vertx.setTimer(Math.max(1, nanos / 1_000_000), id -> {
+                timerId = -1;
+                dispatch();
+            });
+        }
+    }
+
+    /** Up to max_batch live requests; those whose caller has certainly given up are dropped, not computed. */
+    private List<Pending> takeBatch() {
+        List<Pending> batch = new ArrayList<>(Math.min(maxBatch, queue.size()));
+        long now = System.nanoTime();
+        while (batch.size() < maxBatch && !queue.isEmpty()) {
+            Pending next = queue.pollFirst();
+            if ((now - next.arrivedNanos()) / 1_000_000 > timeoutMs) {
+                metrics.expired();
+                next.message().fail(503, ServiceException.retryLater(503, "the classifier is at capacity", 1).toWire());
+            } else {
+                batch.add(next);
+            }
+        }
+        return batch;
+    }
+
+    private void runBatch(int runner, List<Pending> batch) {
+        if (batch.isEmpty()) {
+            idleRunners.addFirst(runner);
+            return;
+        }
+        float[] pixels = new float[batch.size() * pixelsPerImage];
+        for (int i = 0; i < batch.size(); i++) {
+            System.arraycopy(batch.get(i).message().body().pixels(), 0, pixels, i * pixelsPerImage, pixelsPerImage);
+        }
+        long dispatched = System.nanoTime();
+        metrics.batch(batch.size());
+        Future<Message<BatchResult>> sent;
+        try {
+            sent = vertx.eventBus().request(ModelRunner.address(runner), new BatchJob(pixels, batch.size()),
+                    new DeliveryOptions().setSendTimeout(timeoutMs));
+        } catch (RuntimeException e) {
+            sent = Future.failedFuture(e);
+        }
+        sent.onComplete(done -> {
+            // the runner is free again whatever happened, so a failure never shrinks capacity
+            idleRunners.addLast(runner);
+            if (done.succeeded()) {
+                answer(batch, done.result().body(), dispatched);
+            } else {
+                ServiceException failure = Services.asReplyFailure(done.cause());
+                batch.forEach(p -> p.message().fail(failure.status(), failure.toWire()));
+                metrics.failed(batch.size());
+            }
+            dispatch();
+        });
+    }
+
+    private void answer(List<Pending> batch, BatchResult result, long dispatched) {
+        metrics.inference(result.inferenceNanos());
+        for (int i = 0; i < batch.size(); i++) {
+            Pending p = batch.get(i);
+            float probability = result.probabilities()[i];
+            String label = probability >= model.decisionThreshold() ? Prediction.TUMOR : Prediction.HEALTHY;
+            long queued = dispatched - p.arrivedNanos();
+            metrics.queued(queued);
+            p.message().reply(new Prediction(probability, label, model.version(), batch.size(), queued,
+                    result.inferenceNanos()));
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package org.mriclassifier.mri;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** All SQL on the mri and mri_image tables. Callers pass the pool, or a connection inside a transaction. */
+public final class MriRepository {
+
+    public static final String UNIQUE_IMAGE = "mri_hospital_sha256_key";
+
+    private static final String COLUMNS = """
+            id, gender, hospital, label, prediction, probability, model_version, image_sha256, content_type,
+            size_bytes, width, height, created_by_name, created_at, updated_at, version""";
+
+    /** A new row and its bytes. */
+    public record NewRow(UUID id, String gender, String hospital, String label, String prediction, float probability,
+                         String modelVersion, String sha256, String contentType, int width, int height,
+                         UUID createdBy, String createdByName, byte[] bytes) {
+    }
+
+    /** The stored bytes of a row, with what is needed to check and serve them. */
+    public record Image(String hospital, byte[] bytes, String contentType, String sha256) {
+    }
+
+    /** The filters of a list; null means any. {@code after} is the last row of the previous page. */
+    public record ListQuery(String scopeHospital, String hospital, String gender, String label, boolean unlabelled,
+                            String prediction, OffsetDateTime from, OffsetDateTime to, Cursor after, int limit) {
+    }
+
+    /** A position in the newest-first order. */
+    public record Cursor(OffsetDateTime createdAt, UUID id) {
+    }
+
+    /** Inserts the row and its bytes; one transaction, so neither exists without the other. */
+    public Future<MriRow> insert(SqlClient tx, NewRow r) {
+        return tx.preparedQuery("""
+                        INSERT INTO mri (id, gender, hospital, label, prediction, probability, model_version, image_sha256,
+                                         content_type, size_bytes, width, height, created_by, created_by_name)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                        RETURNING %s""".formatted(COLUMNS))
+                .execute(Tuple.tuple().addUUID(r.id()).addString(r.gender()).addString(r.hospital())
+                        .addString(r.label()).addString(r.prediction()).addFloat(r.probability())
+                        .addString(r.modelVersion()).addString(r.sha256()).addString(r.contentType())
+                        .addInteger(r.bytes().length).addInteger(r.width()).addInteger(r.height())
+                        .addUUID(r.createdBy()).addString(r.createdByName()))
+                .compose(rows -> tx.preparedQuery("INSERT INTO mri_image (mri_id, bytes) VALUES ($1, $2)")
+                        .execute(Tuple.of(r.id(), Buffer.buffer(r.bytes())))
+                        .map(done -> toRow(rows.iterator().next())));
+    }
+
+    public Future<Optional<MriRow>> findById(SqlClient db, UUID id) {
+        return db.preparedQuery("SELECT %s FROM mri WHERE id = $1".formatted(COLUMNS)).execute(Tuple.of(id))
+                .map(MriRepository::first);
+    }
+
+    public Future<Optional<MriRow>> findByIdForUpdate(SqlClient tx, UUID id) {
+        return tx.preparedQuery("SELECT %s FROM mri WHERE id = $1 FOR UPDATE".formatted(COLUMNS)).execute(Tuple.of(id))
+                .map(MriRepository::first);
+    }
+
+    public Future<Optional<UUID>> findBySha(SqlClient db, String hospital, String sha256) {
+        return db.preparedQuery("SELECT id FROM mri WHERE hospital = $1 AND image_sha256 = $2")
+                .execute(Tuple.of(hospital, sha256))
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getUUID("id")));
+    }
+
+    public Future<Optional<Image>> findImage(SqlClient db, UUID id) {
+        return db.preparedQuery("""
+                        SELECT m.hospital, m.content_type, m.image_sha256, i.bytes
+                        FROM mri m JOIN mri_image i ON i.mri_id = m.id WHERE m.id = $1""")
+                .execute(Tuple.of(id))
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        return Optional.empty();
+                    }
+                    Row row = rows.iterator().next();
+                    return Optional.of(new Image(row.getString("hospital"), row.getBuffer("bytes").getBytes(),
+                            row.getString("content_type"), row.getString("image_sha256")));
+                });
+    }
+
+    /** Writes the new metadata of a locked row, moving its version on. */
+    public Future<MriRow> updateMetadata(SqlClient tx, UUID id, String gender, String label, String hospital) {
+        return tx.preparedQuery("""
+                        UPDATE mri SET gender = $2, label = $3, hospital = $4, version = version + 1, updated_at = now()
+                        WHERE id = $1 RETURNING %s""".formatted(COLUMNS))
+                .execute(Tuple.of(id, gender, label, hospital))
+                .map(rows -> toRow(rows.iterator().next()));
+    }
+
+    public Future<MriRow> updatePrediction(SqlClient tx, UUID id, String prediction, float probability, String modelVersion) {
+        return tx.preparedQuery("""
+                        UPDATE mri SET prediction = $2, probability = $3, model_version = $4,
+                                       version = version + 1, updated_at = now()
+                        WHERE id = $1 RETURNING %s""".formatted(COLUMNS))
+                .execute(Tuple.tuple().addUUID(id).addString(prediction).addFloat(probability).addString(modelVersion))
+                .map(rows -> toRow(rows.iterator().next()));
+    }
+
+    public Future<Void> delete(SqlClient tx, UUID id) {
+        return tx.preparedQuery("DELETE FROM mri WHERE id = $1").execute(Tuple.of(id)).mapEmpty();
+    }
+
+    private static final String FILTERS = """
+            ($1::text IS NULL OR hospital = $1)
+            AND ($2::text IS NULL OR hospital = $2)
+            AND ($3::text IS NULL OR gender = $3)
+            AND ($4::text IS NULL OR label = $4)
+            AND (NOT $5::boolean OR label IS NULL)
+            AND ($6::text IS NULL OR prediction = $6)
+            AND ($7::timestamptz IS NULL OR created_at >= $7)
+            AND ($8::timestamptz IS NULL OR created_at < $8)""";
+
+    private static Tuple filterArgs(ListQuery q) {
+        return Tuple.tuple().addString(q.scopeHospital()).addString(q.hospital()).addString(q.gender())
+                .addString(q.label()).addBoolean(q.unlabelled()).addString(q.prediction())
+                .addOffsetDateTime(q.from()).addOffsetDateTime(q.to());
+    }
+
+    /** One page, newest first; the row after the last one is fetched only to know whether there is more. */
+    public Future<List<MriRow>> page(SqlClient db, ListQuery q) {
+        Tuple args = filterArgs(q)
+                .addOffsetDateTime(q.after() == null ? null : q.after().createdAt())
+                .addUUID(q.after() == null ? null : q.after().id())
+                .addInteger(q.limit() + 1);
+        return db.preparedQuery("""
+                        SELECT %s FROM mri WHERE %s
+                          AND ($9::timestamptz IS NULL OR (created_at, id) < ($9, $10::uuid))
+                        ORDER BY created_at DESC, id DESC
+                        LIMIT $11""".formatted(COLUMNS, FILTERS))
+                .execute(args)
+                .map(rows -> {
+                    List<MriRow> list = new ArrayList<>(rows.size());
+                    rows.forEach(row -> list.add(toRow(row)));
+                    return list;
+                });
+    }
+
+    /** Counts of every row matching the filters, by ground-truth class and by prediction. */
+    public Future<JsonObject> summary(SqlClient db, ListQuery q) {
+        return db.preparedQuery("""
+                        SELECT coalesce(label, 'none') AS label, prediction, count(*) AS n
+                        FROM mri WHERE %s GROUP BY 1, 2""".formatted(FILTERS))
+                .execute(filterArgs(q))
+                .map(rows -> {
+                    JsonObject byClass = new JsonObject().put("tumor", 0L).put("healthy", 0L).put("none", 0L);
+                    JsonObject byPrediction = new JsonObject().put("tumor", 0L).put("healthy", 0L);
+                    long total = 0;
+                    for (Row row : rows) {
+                        long n = row.getLong("n");
+                        total += n;
+                        byClass.put(row.getString("label"), byClass.getLong(row.getString("label")) + n);
+                        byPrediction.put(row.getString("prediction"), byPrediction.getLong(row.getString("prediction")) + n);
+                    }
+                    return new JsonObject().put("total", total).put("by_class", byClass).put("by_prediction", byPrediction);
+                });
+    }
+
+    static JsonArray toJson(List<MriRow> rows) {
+        JsonArray items = new JsonArray();
+        rows.forEach(r -> items.add(r.toJson()));
+        return items;
+    }
+
+    private static Optional<MriRow> first(RowSet<Row> rows) {
+        return rows.size() == 0 ? Optional.empty() : Optional.of(toRow(rows.iterator().next()));
+    }
+
+    static MriRow toRow(Row row) {
+        return new MriRow(row.getUUID("id"), row.getString("gender"), row.getString("hospital"), row.getString("label"),
+                row.getString("prediction"), row.getFloat("probability"), row.getString("model_version"),
+                row.getString("image_sha256"), row.getString("content_type"), row.getInteger("size_bytes"),
+                row.getInteger("width"), row.getInteger("height"), row.getString("created_by_name"),
+                row.getOffsetDateTime("created_at"), row.getOffsetDateTime("updated_at"), row.getInteger("version"));
+    }
+}

@@ -1,0 +1,43 @@
+package org.mriclassifier.mri;
+
+import io.vertx.core.json.JsonObject;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.UUID;
+
+/** One row of the data set, without its bytes. */
+public record MriRow(UUID id, String gender, String hospital, String label, String prediction, float probability,
+                     String modelVersion, String imageSha256, String contentType, int sizeBytes, int width, int height,
+                     String createdBy, OffsetDateTime createdAt, OffsetDateTime updatedAt, int version) {
+
+    /** The strong entity tag of this version of the row. */
+    public String etag() {
+        return "\"" + version + "\"";
+    }
+
+    /** A float read as a double prints noise digits (0.9986242055892944); six decimals say all it knows. */
+    static double rounded(float probability) {
+        return Math.round(probability * 1e6) / 1e6;
+    }
+
+    public JsonObject toJson() {
+        return new JsonObject()
+                .put("id", id.toString())
+                .put("gender", gender)
+                .put("hospital", hospital)
+                .put("class", label)
+                .put("prediction", prediction)
+                .put("probability", rounded(probability))
+                .put("model_version", modelVersion)
+                .put("image_sha256", imageSha256)
+                .put("content_type", contentType)
+                .put("size_bytes", sizeBytes)
+                .put("width", width)
+                .put("height", height)
+                .put("image_url", "/MRI/" + id + "/image")
+                .put("created_by", createdBy)
+                .put("created_at", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(createdAt))
+                .put("updated_at", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(updatedAt))
+                .put("version", version);
+    }
+}

@@ -1,0 +1,374 @@
+package org.mriclassifier.mri;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.mriclassifier.auth.AccessPolicy;
+import org.mriclassifier.auth.Actor;
+import org.mriclassifier.auth.Decision;
+import org.mriclassifier.bus.Addresses;
+import org.mriclassifier.bus.ServiceException;
+import org.mriclassifier.bus.Services;
+import org.mriclassifier.db.DbErrors;
+import org.mriclassifier.db.PoolFactory;
+import org.mriclassifier.inference.InferenceJob;
+import org.mriclassifier.inference.InferenceMetrics;
+import org.mriclassifier.inference.Prediction;
+import org.mriclassifier.mri.MriRepository.ListQuery;
+import org.mriclassifier.vision.VisionJob;
+import org.mriclassifier.vision.VisionResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The MRI data set service (event loop). Uploads go through the OpenCV worker and the model over the event bus
+ * and are stored, bytes and row in one transaction; then {@code mri.events.classified} is published. Reads,
+ * lists, changes (with optimistic concurrency) and deletes are checked against {@link AccessPolicy} first.
+ * Every action publishes an event for the audit trail; refusals too.
+ */
+public final class MriService extends VerticleBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MriService.class);
+    public static final Set<String> GENDERS = Set.of("female", "male", "other", "unknown");
+    public static final Set<String> CLASSES = Set.of(Prediction.TUMOR, Prediction.HEALTHY);
+
+    private final InferenceMetrics metrics;
+    private final MriRepository repository = new MriRepository();
+    private Pool pool;
+    private int pageSizeMax;
+    private long visionTimeoutMs;
+    private long inferenceTimeoutMs;
+
+    public MriService(InferenceMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    @Override
+    public Future<?> start() {
+        pool = PoolFactory.shared(vertx, config().getJsonObject("db"));
+        JsonObject mri = config().getJsonObject("mri", new JsonObject());
+        pageSizeMax = mri.getInteger("page_size_max", 100);
+        visionTimeoutMs = config().getJsonObject("vision", new JsonObject()).getLong("timeout_ms", 10_000L);
+        inferenceTimeoutMs = config().getJsonObject("inference", new JsonObject()).getLong("timeout_ms", 10_000L);
+        EventBus bus = vertx.eventBus();
+        return Future.all(List.of(
+                bus.<UploadCommand>localConsumer(Addresses.MRI_UPLOAD, this::upload).completion(),
+                bus.<JsonObject>localConsumer(Addresses.MRI_IMAGE, this::image).completion(),
+                Services.serve(bus, Addresses.MRI_GET, this::get),
+                Services.serve(bus, Addresses.MRI_LIST, this::list),
+                Services.serve(bus, Addresses.MRI_UPDATE, this::update),
+                Services.serve(bus, Addresses.MRI_DELETE, this::delete),
+                Services.serve(bus, Addresses.MRI_CLASSIFY, this::classify)));
+    }
+
+    // ---- upload ------------------------------------------------------------------------------------------
+
+    private void upload(Message<UploadCommand> message) {
+        UploadCommand command = message.body();
+        Future<JsonObject> result;
+        try {
+            result = upload(command);
+        } catch (RuntimeException e) {
+            result = Future.failedFuture(e);
+        }
+        result.onSuccess(message::reply).onFailure(error -> {
+            ServiceException failure = Services.asServiceException(error);
+            if (failure.status() >= 500 && failure.status() != 503) {
+                LOG.error("Upload failed for request {}", command.actor().requestId(), error);
+            }
+            message.fail(failure.status(), failure.toWire());
+        });
+    }
+
+    private Future<JsonObject> upload(UploadCommand command) {
+        Actor actor = command.actor();
+        require(GENDERS, command.gender(), "gender");
+        if (command.label() != null) {
+            require(CLASSES, command.label(), "class");
+        }
+        Decision decision = AccessPolicy.uploadMri(actor, command.hospital());
+        if (!decision.allowed()) {
+            return Future.failedFuture(deny(actor, "mri.upload", null, decision));
+        }
+        String sha256 = sha256(command.image());
+        return rejectDuplicate(command.hospital(), sha256)
+                .compose(v -> classify(command.image()))
+                .compose(outcome -> pool.withTransaction(tx -> repository.insert(tx, new MriRepository.NewRow(
+                        UUID.randomUUID(), command.gender(), command.hospital(), command.label(),
+                        outcome.prediction().label(), outcome.prediction().probability(),
+                        outcome.prediction().modelVersion(), sha256, outcome.vision().format().contentType(),
+                        outcome.vision().width(), outcome.vision().height(),
+                        actor.id() == null ? null : UUID.fromString(actor.id()), actor.userName(), command.image()))))
+                // a concurrent upload of the same bytes won the race
+                .recover(error -> Future.failedFuture(DbErrors.isUniqueViolation(error, MriRepository.UNIQUE_IMAGE)
+                        ? new ServiceException(409, "this image is already stored for this hospital", "file") : error))
+                .map(row -> {
+                    classified(row);
+                    changed("created", actor, row);
+                    return row.toJson();
+                });
+    }
+
+    private Future<Void> rejectDuplicate(String hospital, String sha256) {
+        return repository.findBySha(pool, hospital, sha256).compose(existing -> existing.isEmpty()
+                ? Future.succeededFuture()
+                : Future.failedFuture(new ServiceException(409,
+                "this image is already stored for this hospital as /MRI/" + existing.get(), "file")));
+    }
+
+    private record Classification(VisionResult vision, Prediction prediction) {
+    }
+
+    /** Bytes → OpenCV worker → model. */
+    private Future<Classification> classify(byte[] image) {
+        EventBus bus = vertx.eventBus();
+        return bus.<VisionResult>request(Addresses.VISION_PREPROCESS, new VisionJob(image),
+                        new DeliveryOptions().setSendTimeout(visionTimeoutMs))
+                .recover(error -> Future.failedFuture(Services.asReplyFailure(error)))
+                .compose(vision -> {
+                    metrics.preprocessed(vision.body().preprocessNanos());
+                    return bus.<Prediction>request(Addresses.MODEL_INFER, new InferenceJob(vision.body().pixels()),
+                                    new DeliveryOptions().setSendTimeout(inferenceTimeoutMs))
+                            .recover(error -> Future.failedFuture(Services.asReplyFailure(error)))
+                            .map(prediction -> new Classification(vision.body(), prediction.body()));
+                });
+    }
+
+    // ---- read --------------------------------------------------------------------------------------------
+
+    private Future<JsonObject> get(JsonObject command) {
+        Actor actor = actor(command);
+        UUID id = id(command);
+        return repository.findById(pool, id).map(found -> {
+            MriRow row = found.orElseThrow(() -> noSuchRow(id));
+            Decision decision = AccessPolicy.readMri(actor, row.hospital());
+            if (!decision.allowed()) {
+                throw deny(actor, "mri.read", id, decision);
+            }
+            accessed("mri.read", actor, row.id(), row.hospital());
+            return row.toJson();
+        });
+    }
+
+    /** The stored bytes, checked against their SHA-256 before they leave. */
+    private void image(Message<JsonObject> message) {
+        Actor actor = actor(message.body());
+        UUID id;
+        try {
+            id = id(message.body());
+        } catch (ServiceException e) {
+            message.fail(e.status(), e.toWire());
+            return;
+        }
+        repository.findImage(pool, id).map(found -> {
+            MriRepository.Image image = found.orElseThrow(() -> noSuchRow(id));
+            Decision decision = AccessPolicy.readMri(actor, image.hospital());
+            if (!decision.allowed()) {
+                throw deny(actor, "mri.image", id, decision);
+            }
+            if (!sha256(image.bytes()).equals(image.sha256())) {
+                LOG.error("Integrity failure: the stored bytes of MRI {} no longer match their SHA-256", id);
+                throw new ServiceException(500, "the stored image failed its integrity check");
+            }
+            accessed("mri.image", actor, id, image.hospital());
+            return new StoredImage(id.toString(), image.bytes(), image.contentType());
+        }).onSuccess(message::reply).onFailure(error -> {
+            ServiceException failure = Services.asServiceException(error);
+            message.fail(failure.status(), failure.toWire());
+        });
+    }
+
+    private Future<JsonObject> list(JsonObject command) {
+        Actor actor = actor(command);
+        String label = command.getString("class");
+        ListQuery query = new ListQuery(
+                AccessPolicy.hospitalScope(actor).orElse(null),
+                command.getString("hospital"), command.getString("gender"),
+                "none".equals(label) ? null : label, "none".equals(label),
+                command.getString("prediction"),
+                Times.parseOrNull(command.getString("from"), "from"),
+                Times.parseOrNull(command.getString("to"), "to"),
+                Cursors.decode(command.getString("cursor")),
+                Math.min(Math.max(1, command.getInteger("limit", 50)), pageSizeMax));
+        return Future.all(repository.page(pool, query), repository.summary(pool, query)).map(both -> {
+            List<MriRow> rows = both.resultAt(0);
+            boolean more = rows.size() > query.limit();
+            List<MriRow> page = more ? rows.subList(0, query.limit()) : rows;
+            MriRow last = page.isEmpty() ? null : page.get(page.size() - 1);
+            accessed("mri.list", actor, null, query.hospital());
+            return new JsonObject()
+                    .put("items", MriRepository.toJson(page))
+                    .put("next_cursor", more ? Cursors.encode(last.createdAt(), last.id()) : null)
+                    .put("summary", both.resultAt(1));
+        });
+    }
+
+    // ---- change ------------------------------------------------------------------------------------------
+
+    /**
+     * PUT and PATCH: in one transaction, lock the row, check visibility and role, compare the If-Match tag with
+     * the row's version (412 when stale), then write. Two clients can never silently overwrite each other.
+     */
+    private Future<JsonObject> update(JsonObject command) {
+        Actor actor = actor(command);
+        UUID id = id(command);
+        String ifMatch = command.getString("if_match");
+        if (ifMatch == null) {
+            return Future.failedFuture(new ServiceException(428,
+                    "changing a row needs an If-Match header with its ETag (read the row first)", "If-Match"));
+        }
+        JsonObject changes = command.getJsonObject("changes");
+        return pool.withTransaction(tx -> repository.findByIdForUpdate(tx, id).compose(found -> {
+                    MriRow row = found.orElseThrow(() -> noSuchRow(id));
+                    String gender = changes.getString("gender", row.gender());
+                    String hospital = changes.containsKey("hospital") ? changes.getString("hospital").strip() : row.hospital();
+                    String label = changes.containsKey("class") ? changes.getString("class") : row.label();
+                    Decision decision = AccessPolicy.changeMri(actor, row.hospital(), hospital);
+                    if (!decision.allowed()) {
+                        throw deny(actor, "mri.update", id, decision);
+                    }
+                    requireCurrent(ifMatch, row);
+                    require(GENDERS, gender, "gender");
+                    if (label != null) {
+                        require(CLASSES, label, "class");
+                    }
+                    return repository.updateMetadata(tx, id, gender, label, hospital);
+                }))
+                .map(updated -> {
+                    changed("updated", actor, updated);
+                    return updated.toJson();
+                });
+    }
+
+    private Future<JsonObject> delete(JsonObject command) {
+        Actor actor = actor(command);
+        UUID id = id(command);
+        String ifMatch = command.getString("if_match");
+        return pool.withTransaction(tx -> repository.findByIdForUpdate(tx, id).compose(found -> {
+                    MriRow row = found.orElseThrow(() -> noSuchRow(id));
+                    Decision decision = AccessPolicy.deleteMri(actor, row.hospital());
+                    if (!decision.allowed()) {
+                        throw deny(actor, "mri.delete", id, decision);
+                    }
+                    if (ifMatch != null) {
+                        requireCurrent(ifMatch, row);
+                    }
+                    return repository.delete(tx, id).map(v -> row);
+                }))
+                .map(deleted -> {
+                    changed("deleted", actor, deleted);
+                    return new JsonObject().put("id", id.toString());
+                });
+    }
+
+    /** Runs the current model again on the stored bytes and records its answer. */
+    private Future<JsonObject> classify(JsonObject command) {
+        Actor actor = actor(command);
+        UUID id = id(command);
+        return repository.findImage(pool, id)
+                .compose(found -> {
+                    MriRepository.Image image = found.orElseThrow(() -> noSuchRow(id));
+                    Decision decision = AccessPolicy.classifyMri(actor, image.hospital());
+                    if (!decision.allowed()) {
+                        throw deny(actor, "mri.classify", id, decision);
+                    }
+                    return classify(image.bytes());
+                })
+                .compose(outcome -> pool.withTransaction(tx -> repository.findByIdForUpdate(tx, id).compose(found -> {
+                    found.orElseThrow(() -> noSuchRow(id));
+                    return repository.updatePrediction(tx, id, outcome.prediction().label(),
+                            outcome.prediction().probability(), outcome.prediction().modelVersion());
+                })))
+                .map(row -> {
+                    classified(row);
+                    changed("reclassified", actor, row);
+                    return row.toJson();
+                });
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------------
+
+    /** If-Match holds a list of strong tags or {@code *}; a weak tag never matches (RFC 9110 13.1.1). */
+    static void requireCurrent(String ifMatch, MriRow row) {
+        String trimmed = ifMatch.trim();
+        if (trimmed.equals("*")) {
+            return;
+        }
+        for (String tag : trimmed.split(",")) {
+            if (tag.trim().equals(row.etag())) {
+                return;
+            }
+        }
+        throw new ServiceException(412, "the row has changed since that ETag was read; it is now at "
+                + row.etag() + "; read it again and retry", "If-Match");
+    }
+
+    private static void require(Set<String> allowed, String value, String field) {
+        if (value == null || !allowed.contains(value)) {
+            throw ServiceException.badRequest(field, "must be one of " + String.join(", ", allowed.stream().sorted().toList()));
+        }
+    }
+
+    private static Actor actor(JsonObject command) {
+        return Actor.fromJson(command.getJsonObject("actor"));
+    }
+
+    private static UUID id(JsonObject command) {
+        try {
+            return UUID.fromString(command.getString("id"));
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw ServiceException.badRequest("id", "must be a UUID");
+        }
+    }
+
+    private static ServiceException noSuchRow(UUID id) {
+        return ServiceException.notFound("no MRI row " + id);
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private ServiceException deny(Actor actor, String action, UUID id, Decision decision) {
+        boolean hidden = decision.kind() == Decision.Kind.HIDDEN;
+        vertx.eventBus().publish(Addresses.SECURITY_EVENTS_DENIED, new JsonObject()
+                .put("actor", actor.toJson()).put("action", action)
+                .put("target_type", "mri").put("target_id", id == null ? null : id.toString())
+                .put("status", hidden ? 404 : 403).put("reason", decision.reason()).put("at", Instant.now().toString()));
+        return hidden ? noSuchRow(id) : ServiceException.forbidden(decision.reason());
+    }
+
+    private void classified(MriRow row) {
+        vertx.eventBus().publish(Addresses.MRI_EVENTS_CLASSIFIED, new JsonObject()
+                .put("id", row.id().toString()).put("hospital", row.hospital())
+                .put("prediction", row.prediction()).put("probability", MriRow.rounded(row.probability()))
+                .put("model_version", row.modelVersion()).put("at", Instant.now().toString()));
+    }
+
+    private void changed(String action, Actor actor, MriRow row) {
+        vertx.eventBus().publish(Addresses.MRI_EVENTS_CHANGED, new JsonObject()
+                .put("action", action).put("id", row.id().toString()).put("hospital", row.hospital())
+                .put("version", row.version()).put("actor", actor.toJson()).put("at", Instant.now().toString()));
+    }
+
+    private void accessed(String action, Actor actor, UUID id, String hospital) {
+        vertx.eventBus().publish(Addresses.MRI_EVENTS_ACCESSED, new JsonObject()
+                .put("action", action).put("id", id == null ? null : id.toString()).put("hospital", hospital)
+                .put("actor", actor.toJson()).put("at", Instant.now().toString()));
+    }
+}

@@ -1,0 +1,23 @@
+package org.mriclassifier.vision;
+
+/** The two formats the server accepts, recognised by their magic bytes, never by a Content-Type header. */
+public enum ImageFormat {
+    JPEG("image/jpeg", "jpg"),
+    PNG("image/png", "png");
+
+    private final String contentType;
+    private final String extension;
+
+    ImageFormat(String contentType, String extension) {
+        this.contentType = contentType;
+        this.extension = extension;
+    }
+
+    public String contentType() {
+        return contentType;
+    }
+
+    public String extension() {
+        return extension;
+    }
+}

@@ -1,0 +1,57 @@
+package org.mriclassifier.vision;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import org.mriclassifier.bus.Addresses;
+import org.mriclassifier.bus.ServiceException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The OpenCV worker (deployed as a worker verticle, {@code vision.instances} instances): answers
+ * {@code mri.vision.preprocess} with the model's input for one image. Checks the bytes first (format by magic
+ * bytes, declared dimensions, completeness), then decodes and runs the preprocessing the served model was
+ * trained with. Native memory is released on every path inside {@link Preprocessor}.
+ */
+public final class VisionVerticle extends VerticleBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VisionVerticle.class);
+
+    private final PreprocessSpec spec;
+    private long maxPixels;
+    private int maxSide;
+
+    public VisionVerticle(PreprocessSpec spec) {
+        this.spec = spec;
+    }
+
+    @Override
+    public Future<?> start() {
+        JsonObject vision = config().getJsonObject("vision", new JsonObject());
+        maxPixels = vision.getLong("max_pixels", 40_000_000L);
+        maxSide = vision.getInteger("max_side", 20_000);
+        OpenCvLoader.ensureLoaded();
+        return vertx.eventBus().<VisionJob>localConsumer(Addresses.VISION_PREPROCESS, this::preprocess).completion();
+    }
+
+    private void preprocess(Message<VisionJob> message) {
+        long start = System.nanoTime();
+        try {
+            byte[] bytes = message.body().bytes();
+            ImageHeader.Facts facts = ImageHeader.inspect(bytes, maxPixels, maxSide);
+            Preprocessed result = Preprocessor.preprocess(bytes, spec);
+            message.reply(new VisionResult(facts.format(), facts.width(), facts.height(), result.pixels(),
+                    result.fallback(), System.nanoTime() - start));
+        } catch (ImageHeader.Rejected e) {
+            message.fail(e.status(), new ServiceException(e.status(), e.getMessage(), "file").toWire());
+        } catch (ImageDecodeException e) {
+            message.fail(422, new ServiceException(422, "the image cannot be decoded (corrupt or truncated)", "file").toWire());
+        } catch (RuntimeException e) {
+            // OpenCV raises CvException for images its decoders refuse after the header checks passed
+            LOG.warn("Preprocessing failed: {}", e.toString());
+            message.fail(422, new ServiceException(422, "the image cannot be processed", "file").toWire());
+        }
+    }
+}
