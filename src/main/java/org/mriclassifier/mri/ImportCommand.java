@@ -5,6 +5,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.mriclassifier.Server;
 import org.mriclassifier.config.ConfigLoader;
@@ -37,6 +38,17 @@ public final class ImportCommand implements Callable<Integer> {
     @Option(names = "--concurrency", defaultValue = "4", description = "Images in flight at once (default: ${DEFAULT-VALUE}).")
     int concurrency;
 
+    private final Map<String, String> environment;
+
+    public ImportCommand() {
+        this(System.getenv());
+    }
+
+    /** With the environment it reads its configuration from (tests pass their own). */
+    ImportCommand(Map<String, String> environment) {
+        this.environment = environment;
+    }
+
     @Override
     public Integer call() {
         if (!MriService.GENDERS.contains(gender)) {
@@ -46,7 +58,7 @@ public final class ImportCommand implements Callable<Integer> {
         List<ImageFile> files = DatasetScanner.scan(data);
         Vertx vertx = Observability.newVertx(new VertxOptions());
         try {
-            JsonObject config = ConfigLoader.load(vertx, System.getenv()).await();
+            JsonObject config = ConfigLoader.load(vertx, environment).await();
             Server backend = Server.startBackend(vertx, config).await();
             try {
                 Importer.Summary summary = new Importer(vertx).run(files, hospital.strip(), gender, concurrency).await();
