@@ -32,19 +32,39 @@ public final class ServeCommand implements Callable<Integer> {
             vertx.close().await();
             return 1;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("Stopping");
-            try {
-                server.stop().eventually(vertx::close).await(
-                        config.getJsonObject("http").getInteger("shutdown_grace_seconds", 20) + 10L, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.warn("Stopped uncleanly: {}", e.toString());
-            }
-            stopped.countDown();
-        }, "mri-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server, vertx, config), "mri-shutdown"));
         LOG.info("Ready");
-        stopped.await();
+        new CountDownLatch(1).await();
         return 0;
+    }
+
+    /**
+     * On SIGTERM (or Ctrl-C): readiness turns 503 at once, then HTTP stops taking connections and lets in-flight
+     * requests finish (up to {@code http.shutdown_grace_seconds}), then the services, the model and the database
+     * stop. Every transaction either committed or rolled back, so no row is half written. The process then exits
+     * with 0 (the JVM would otherwise report 143 for a SIGTERM), or 1 when the grace period ran out.
+     */
+    private static void stop(Server server, Vertx vertx, JsonObject config) {
+        LOG.info("Stopping: not ready any more, finishing in-flight requests");
+        server.lifecycle().stopAccepting();
+        JsonObject http = config.getJsonObject("http");
+        long grace = http.getInteger("shutdown_grace_seconds", 20);
+        int status = 0;
+        try {
+            // time for load balancers to see readiness fail before connections close
+            Thread.sleep(http.getInteger("shutdown_drain_seconds", 0) * 1000L);
+            server.stop().eventually(vertx::close).await(grace + 10, TimeUnit.SECONDS);
+            LOG.info("Stopped");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            status = 1;
+        } catch (Exception e) {
+            LOG.warn("Stopped uncleanly: {}", e.toString());
+            status = 1;
+        }
+        if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logback) {
+            logback.stop();
+        }
+        Runtime.getRuntime().halt(status);
     }
 }

@@ -17,6 +17,7 @@ import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.sqlclient.Pool;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.mriclassifier.auth.PrincipalCache;
 import org.mriclassifier.auth.TokenAuth;
@@ -127,8 +128,10 @@ public final class HttpVerticle extends VerticleBase {
                         : Future.failedFuture(error));
     }
 
+    /** Stops taking connections and lets in-flight requests finish, up to the grace period. */
     @Override
     public Future<?> stop() {
-        return server == null ? Future.succeededFuture() : server.shutdown();
+        long grace = config().getJsonObject("http").getLong("shutdown_grace_seconds", 20L);
+        return server == null ? Future.succeededFuture() : server.shutdown(grace, TimeUnit.SECONDS);
     }
 }

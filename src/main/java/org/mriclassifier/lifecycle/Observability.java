@@ -1,11 +1,16 @@
 package org.mriclassifier.lifecycle;
 
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.WeakHashMap;
 
@@ -20,10 +25,26 @@ public final class Observability {
     private Observability() {
     }
 
-    /** A Vert.x instance whose metrics go to a Prometheus registry of its own. */
+    /**
+     * A Vert.x instance whose metrics go to a Prometheus registry of its own: HTTP requests by route template,
+     * method and status (never by raw path), the database pool, the event bus by address, the JVM; latencies
+     * as histograms.
+     */
     public static Vertx newVertx(VertxOptions options) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        MicrometerMetricsOptions metrics = new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true);
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+                boolean latency = id.getName().startsWith("vertx.http.server.response.time")
+                        || id.getName().startsWith("vertx.pool.queue.time") || id.getName().startsWith("vertx.pool.usage");
+                return latency ? DistributionStatisticConfig.builder().percentilesHistogram(true).build().merge(config) : config;
+            }
+        });
+        MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
+                .setEnabled(true)
+                .setJvmMetricsEnabled(true)
+                .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE,
+                        Label.POOL_NAME, Label.EB_ADDRESS, Label.EB_SIDE, Label.EB_FAILURE));
         Vertx vertx = Vertx.builder().with(options.setMetricsOptions(metrics))
                 .withMetrics(new MicrometerMetricsFactory(registry)).build();
         synchronized (REGISTRIES) {

@@ -7,10 +7,7 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -26,6 +23,7 @@ import org.mriclassifier.inference.InferenceJob;
 import org.mriclassifier.inference.InferenceMetrics;
 import org.mriclassifier.inference.Prediction;
 import org.mriclassifier.mri.MriRepository.ListQuery;
+import org.mriclassifier.vision.Sha256;
 import org.mriclassifier.vision.VisionJob;
 import org.mriclassifier.vision.VisionResult;
 import org.slf4j.Logger;
@@ -45,6 +43,7 @@ public final class MriService extends VerticleBase {
 
     private final InferenceMetrics metrics;
     private final MriRepository repository = new MriRepository();
+    private Admissions admissions;
     private Pool pool;
     private int pageSizeMax;
     private long visionTimeoutMs;
@@ -61,6 +60,8 @@ public final class MriService extends VerticleBase {
         pageSizeMax = mri.getInteger("page_size_max", 100);
         visionTimeoutMs = config().getJsonObject("vision", new JsonObject()).getLong("timeout_ms", 10_000L);
         inferenceTimeoutMs = config().getJsonObject("inference", new JsonObject()).getLong("timeout_ms", 10_000L);
+        admissions = new Admissions(mri.getInteger("max_classifications_in_flight", 128),
+                mri.getInteger("max_classifications_per_user", 32));
         EventBus bus = vertx.eventBus();
         return Future.all(List.of(
                 bus.<UploadCommand>localConsumer(Addresses.MRI_UPLOAD, this::upload).completion(),
@@ -101,15 +102,15 @@ public final class MriService extends VerticleBase {
         if (!decision.allowed()) {
             return Future.failedFuture(deny(actor, "mri.upload", null, decision));
         }
-        String sha256 = sha256(command.image());
-        return rejectDuplicate(command.hospital(), sha256)
-                .compose(v -> classify(command.image()))
+        return admissions.admit(actor, () -> preprocess(command.image())
+                .compose(vision -> rejectDuplicate(command.hospital(), vision.sha256())
+                        .compose(v -> infer(vision)))
                 .compose(outcome -> pool.withTransaction(tx -> repository.insert(tx, new MriRepository.NewRow(
                         UUID.randomUUID(), command.gender(), command.hospital(), command.label(),
                         outcome.prediction().label(), outcome.prediction().probability(),
-                        outcome.prediction().modelVersion(), sha256, outcome.vision().format().contentType(),
-                        outcome.vision().width(), outcome.vision().height(),
-                        actor.id() == null ? null : UUID.fromString(actor.id()), actor.userName(), command.image()))))
+                        outcome.prediction().modelVersion(), outcome.vision().sha256(),
+                        outcome.vision().format().contentType(), outcome.vision().width(), outcome.vision().height(),
+                        actor.id() == null ? null : UUID.fromString(actor.id()), actor.userName(), command.image())))))
                 // a concurrent upload of the same bytes won the race
                 .recover(error -> Future.failedFuture(DbErrors.isUniqueViolation(error, MriRepository.UNIQUE_IMAGE)
                         ? new ServiceException(409, "this image is already stored for this hospital", "file") : error))
@@ -130,19 +131,23 @@ public final class MriService extends VerticleBase {
     private record Classification(VisionResult vision, Prediction prediction) {
     }
 
-    /** Bytes → OpenCV worker → model. */
-    private Future<Classification> classify(byte[] image) {
-        EventBus bus = vertx.eventBus();
-        return bus.<VisionResult>request(Addresses.VISION_PREPROCESS, new VisionJob(image),
+    /** Bytes → OpenCV worker: checks, SHA-256, the model's input. */
+    private Future<VisionResult> preprocess(byte[] image) {
+        return vertx.eventBus().<VisionResult>request(Addresses.VISION_PREPROCESS, new VisionJob(image),
                         new DeliveryOptions().setSendTimeout(visionTimeoutMs))
                 .recover(error -> Future.failedFuture(Services.asReplyFailure(error)))
-                .compose(vision -> {
-                    metrics.preprocessed(vision.body().preprocessNanos());
-                    return bus.<Prediction>request(Addresses.MODEL_INFER, new InferenceJob(vision.body().pixels()),
-                                    new DeliveryOptions().setSendTimeout(inferenceTimeoutMs))
-                            .recover(error -> Future.failedFuture(Services.asReplyFailure(error)))
-                            .map(prediction -> new Classification(vision.body(), prediction.body()));
+                .map(reply -> {
+                    metrics.preprocessed(reply.body().preprocessNanos());
+                    return reply.body();
                 });
+    }
+
+    /** Model input → batcher → TensorFlow. */
+    private Future<Classification> infer(VisionResult vision) {
+        return vertx.eventBus().<Prediction>request(Addresses.MODEL_INFER, new InferenceJob(vision.pixels()),
+                        new DeliveryOptions().setSendTimeout(inferenceTimeoutMs))
+                .recover(error -> Future.failedFuture(Services.asReplyFailure(error)))
+                .map(prediction -> new Classification(vision, prediction.body()));
     }
 
     // ---- read --------------------------------------------------------------------------------------------
@@ -171,22 +176,32 @@ public final class MriService extends VerticleBase {
             message.fail(e.status(), e.toWire());
             return;
         }
-        repository.findImage(pool, id).map(found -> {
+        repository.findImage(pool, id).compose(found -> {
             MriRepository.Image image = found.orElseThrow(() -> noSuchRow(id));
             Decision decision = AccessPolicy.readMri(actor, image.hospital());
             if (!decision.allowed()) {
                 throw deny(actor, "mri.image", id, decision);
             }
-            if (!sha256(image.bytes()).equals(image.sha256())) {
-                LOG.error("Integrity failure: the stored bytes of MRI {} no longer match their SHA-256", id);
-                throw new ServiceException(500, "the stored image failed its integrity check");
-            }
-            accessed("mri.image", actor, id, image.hospital());
-            return new StoredImage(id.toString(), image.bytes(), image.contentType());
+            return checkIntegrity(image).map(intact -> {
+                if (!intact) {
+                    LOG.error("Integrity failure: the stored bytes of MRI {} no longer match their SHA-256", id);
+                    throw new ServiceException(500, "the stored image failed its integrity check");
+                }
+                accessed("mri.image", actor, id, image.hospital());
+                return new StoredImage(id.toString(), image.bytes(), image.contentType());
+            });
         }).onSuccess(message::reply).onFailure(error -> {
             ServiceException failure = Services.asServiceException(error);
             message.fail(failure.status(), failure.toWire());
         });
+    }
+
+    /** Hashing a few kilobytes costs microseconds; large images are hashed on a worker, off the event loop. */
+    private Future<Boolean> checkIntegrity(MriRepository.Image image) {
+        if (image.bytes().length < 256 * 1024) {
+            return Future.succeededFuture(Sha256.hex(image.bytes()).equals(image.sha256()));
+        }
+        return vertx.executeBlocking(() -> Sha256.hex(image.bytes()).equals(image.sha256()), false);
     }
 
     private Future<JsonObject> list(JsonObject command) {
@@ -283,7 +298,7 @@ public final class MriService extends VerticleBase {
                     if (!decision.allowed()) {
                         throw deny(actor, "mri.classify", id, decision);
                     }
-                    return classify(image.bytes());
+                    return admissions.admit(actor, () -> preprocess(image.bytes()).compose(this::infer));
                 })
                 .compose(outcome -> pool.withTransaction(tx -> repository.findByIdForUpdate(tx, id).compose(found -> {
                     found.orElseThrow(() -> noSuchRow(id));
@@ -334,14 +349,6 @@ public final class MriService extends VerticleBase {
 
     private static ServiceException noSuchRow(UUID id) {
         return ServiceException.notFound("no MRI row " + id);
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private ServiceException deny(Actor actor, String action, UUID id, Decision decision) {

@@ -42,8 +42,8 @@ public final class VisionVerticle extends VerticleBase {
             byte[] bytes = message.body().bytes();
             ImageHeader.Facts facts = ImageHeader.inspect(bytes, maxPixels, maxSide);
             Preprocessed result = Preprocessor.preprocess(bytes, spec);
-            message.reply(new VisionResult(facts.format(), facts.width(), facts.height(), result.pixels(),
-                    result.fallback(), System.nanoTime() - start));
+            message.reply(new VisionResult(Sha256.hex(bytes), facts.format(), facts.width(), facts.height(),
+                    result.pixels(), result.fallback(), System.nanoTime() - start));
         } catch (ImageHeader.Rejected e) {
             message.fail(e.status(), new ServiceException(e.status(), e.getMessage(), "file").toWire());
         } catch (ImageDecodeException e) {

@@ -68,7 +68,7 @@ class MriApiTest {
                         assertNotNull(row.getString("model_version"));
                         assertEquals("tumor", row.getString("class"));
                         assertEquals("image/jpeg", row.getString("content_type"));
-                        assertEquals(MriService.sha256(scan), row.getString("image_sha256"));
+                        assertEquals(org.mriclassifier.vision.Sha256.hex(scan), row.getString("image_sha256"));
                         assertEquals(scan.length, row.getInteger("size_bytes"));
                         assertEquals("admin", row.getString("created_by"));
                     });
