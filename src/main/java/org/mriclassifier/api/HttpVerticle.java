@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -108,7 +109,15 @@ public final class HttpVerticle extends VerticleBase {
         router.route().order(-20).handler(new BearerFormat());
         router.route().order(-10).handler(TimeoutHandler.create(http.getLong("request_timeout_ms", 30_000L), 503));
         JsonObject vision = config().getJsonObject("vision");
-        router.post("/MRI").order(-5).handler(new UploadReader(tokenAuth, vision.getLong("max_image_bytes", 10L << 20), uploads));
+        // a path-less route, so the metrics' route label stays the contract's "/MRI"
+        UploadReader uploadReader = new UploadReader(tokenAuth, vision.getLong("max_image_bytes", 10L << 20), uploads);
+        router.route().order(-5).handler(ctx -> {
+            if (ctx.request().method() == HttpMethod.POST && "/MRI".equals(ctx.request().path())) {
+                uploadReader.handle(ctx);
+            } else {
+                ctx.next();
+            }
+        });
         operations.mountAssets(router);
         RouteInventory.check(contract, rb, router);
 
