@@ -1,0 +1,396 @@
+#!/usr/bin/env python3
+"""The benchmark harness (BENCHMARKS.md): compute limit with JMH, then the real server under wrk.
+
+Run through bench/run.sh, which builds the jar and installs wrk. Everything measured in one run, on one
+machine, lands in bench/results/<time>/ (results.json, results.md and the raw outputs).
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ADMIN_EMAIL = "bench-admin@bench.example"
+ADMIN_PASSWORD = "bench-admin-password"
+
+
+def http(method, url, token=None, body=None, timeout=30):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+class Server:
+    """The fat jar, started as the README says, on a fresh data directory."""
+
+    def __init__(self, jar, port, data_dir, extra_env, log_path):
+        env = dict(os.environ)
+        env.update({"MRI_HTTP_PORT": str(port), "MRI_DATA_DIR": data_dir, "MRI_ADMIN_EMAIL": ADMIN_EMAIL,
+                    "MRI_ADMIN_PASSWORD": ADMIN_PASSWORD})
+        env.update(extra_env)
+        self.base = "http://127.0.0.1:%d" % port
+        self.log = open(log_path, "w")
+        self.process = subprocess.Popen(["java", "-jar", jar], cwd=ROOT, env=env, stdout=self.log,
+                                        stderr=subprocess.STDOUT)
+        self.data_dir = data_dir
+
+    def wait_ready(self, seconds=180):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            try:
+                if http("GET", self.base + "/health/ready", timeout=2)[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError("the server did not become ready")
+
+    def rss_kib(self):
+        return proc_rss(self.process.pid)
+
+    def fds(self):
+        return len(os.listdir("/proc/%d/fd" % self.process.pid))
+
+    def postgres_rss_kib(self):
+        """The embedded PostgreSQL: its postmaster (from postmaster.pid) and the postmaster's children."""
+        try:
+            with open(os.path.join(self.data_dir, "postgres", "postmaster.pid")) as f:
+                postmaster = int(f.readline())
+        except (OSError, ValueError):
+            return 0
+        total = proc_rss(postmaster)
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open("/proc/%s/stat" % pid) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == postmaster:
+                        total += proc_rss(int(pid))
+            except (OSError, ValueError, IndexError):
+                pass
+        return total
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            return self.process.wait(60)
+        finally:
+            self.log.close()
+
+
+def proc_rss(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+class Sampler(threading.Thread):
+    """Samples the server's resident memory and open file descriptors while a scenario runs."""
+
+    def __init__(self, server, period=0.5):
+        super().__init__(daemon=True)
+        self.server, self.period = server, period
+        self.samples = []
+        self.running = True
+
+    def run(self):
+        while self.running:
+            try:
+                self.samples.append((time.time(), self.server.rss_kib(), self.server.fds(), self.server.postgres_rss_kib()))
+            except OSError:
+                pass
+            time.sleep(self.period)
+
+    def stop(self):
+        self.running = False
+        self.join()
+        return self.samples
+
+
+def scrape(server, token):
+    status, body = http("GET", server.base + "/metrics", token)
+    if status != 200:
+        raise RuntimeError("metrics: %d" % status)
+    values = {}
+    for line in body.decode().splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            values[name] = float(value)
+    return values
+
+
+def batch_sizes(before, after):
+    sizes = {}
+    previous = 0.0
+    keys = sorted((float(re.search(r'le="([^"]+)"', k).group(1)), k) for k in after
+                  if k.startswith("mri_inference_batch_size_bucket{") and "+Inf" not in k)
+    for le, key in keys:
+        cumulative = after[key] - before.get(key, 0.0)
+        if cumulative - previous > 0:
+            sizes["<=%d" % le] = int(cumulative - previous)
+        previous = cumulative
+    count = after.get("mri_inference_batch_size_count", 0) - before.get("mri_inference_batch_size_count", 0)
+    total = after.get("mri_inference_batch_size_sum", 0) - before.get("mri_inference_batch_size_sum", 0)
+    return {"batches": int(count), "mean": round(total / count, 2) if count else None, "histogram": sizes}
+
+
+def wrk(script, args, connections, duration, base, path, out_dir, name, threads=1):
+    command = ["wrk", "-t%d" % threads, "-c%d" % connections, "-d%s" % duration, "--timeout", "10s",
+               "--latency", "-s", script, base + path, "--"] + args
+    started = time.time()
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    with open(os.path.join(out_dir, name + ".wrk.txt"), "w") as f:
+        f.write(" ".join(command) + "\n\n" + output)
+    result = {"connections": connections, "seconds": round(time.time() - started, 1)}
+    result["rps"] = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    statuses = {int(c): int(n) for c, n in re.findall(r"^status (\d+) (\d+)$", output, re.M)}
+    result["statuses"] = statuses
+    for p, us in re.findall(r"^latency_us p([\d.]+) (\d+)$", output, re.M):
+        result["p" + p + "_ms"] = round(int(us) / 1000, 2)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    result["socket_errors"] = sum(int(x) for x in errors.groups()) if errors else 0
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--jar", default=os.path.join(ROOT, "target", "mri-classifier.jar"))
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--work", required=True, help="scratch folder for lists and tokens (not kept)")
+    parser.add_argument("--images", default=os.path.join(ROOT, "..", "shared", "datasets", "brain-mri-7k", "train"))
+    parser.add_argument("--duration", default="30s")
+    parser.add_argument("--soak-seconds", type=int, default=600)
+    parser.add_argument("--port", type=int, default=18090)
+    parser.add_argument("--runners", default="1")
+    parser.add_argument("--intra-op-threads", default="2")
+    parser.add_argument("--jmh", default="")
+    args = parser.parse_args()
+    out = args.out
+    os.makedirs(out, exist_ok=True)
+    results = {"machine": machine(), "settings": vars(args)}
+    if args.jmh:
+        results["compute"] = compute_limit(args.jmh)
+
+    images = sorted(os.path.join(d, f) for d, _, files in os.walk(args.images) for f in files
+                    if f.lower().endswith((".jpg", ".jpeg", ".png")))
+    image_list = os.path.join(args.work, "images.txt")
+    with open(image_list, "w") as f:
+        f.write("\n".join(images) + "\n")
+
+    data_dir = tempfile.mkdtemp(prefix="mri-bench-")
+    server = Server(args.jar, args.port, data_dir, {"MRI_INFERENCE_RUNNERS": args.runners,
+                                                     "MRI_INFERENCE_INTRA_OP_THREADS": args.intra_op_threads},
+                    os.path.join(out, "server.log"))
+    try:
+        server.wait_ready()
+        results["startup_rss_mib"] = round(server.rss_kib() / 1024)
+        admin = login(server, ADMIN_EMAIL, ADMIN_PASSWORD)
+        tokens = bench_users(server, admin, 8)
+        token_file = os.path.join(args.work, "tokens.txt")
+        with open(token_file, "w") as f:
+            f.write("\n".join(tokens) + "\n")
+
+        upload = os.path.join(ROOT, "bench", "upload.lua")
+        get = os.path.join(ROOT, "bench", "get.lua")
+        results["upload"] = {}
+        for c in (1, 8, 32, 128):
+            results["upload"][c] = scenario(server, admin, out, "upload-c%d" % c, lambda: wrk(
+                upload, [image_list, token_file, "c%d" % c], c, args.duration, server.base, "/MRI", out, "upload-c%d" % c))
+            print("upload c=%d: %s" % (c, json.dumps(results["upload"][c])), flush=True)
+
+        ids = stored_ids(server, admin, 1000)
+        id_file = os.path.join(args.work, "ids.txt")
+        with open(id_file, "w") as f:
+            f.write("\n".join(ids) + "\n")
+        results["get_one"] = scenario(server, admin, out, "get-one", lambda: wrk(
+            get, [id_file, token_file], 32, args.duration, server.base, "/MRI", out, "get-one"))
+        print("GET /MRI/{id}: %s" % json.dumps(results["get_one"]), flush=True)
+        results["get_page"] = scenario(server, admin, out, "get-page", lambda: wrk(
+            get, ["page", token_file], 32, args.duration, server.base, "/MRI", out, "get-page"))
+        print("GET /MRI: %s" % json.dumps(results["get_page"]), flush=True)
+
+        capacity = results["upload"][32]["rps"]
+        connections = 64
+        delay_ms = int(connections * 1000 / (2 * capacity))
+        results["overload"] = scenario(server, admin, out, "overload", lambda: wrk(
+            upload, [image_list, token_file, "overload", str(delay_ms)], connections, args.duration, server.base,
+            "/MRI", out, "overload"))
+        results["overload"]["offered_rps"] = round(connections * 1000 / delay_ms, 1)
+        print("overload: %s" % json.dumps(results["overload"]), flush=True)
+
+        if args.soak_seconds > 0:
+            results["soak"] = soak(server, admin, out, image_list, token_file, upload, args.soak_seconds)
+            print("soak: %s" % json.dumps(results["soak"]), flush=True)
+    finally:
+        results["exit_code"] = server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    with open(os.path.join(out, "results.md"), "w") as f:
+        f.write(report(results))
+    print(report(results))
+
+
+def scenario(server, admin, out, name, run):
+    before = scrape(server, admin)
+    sampler = Sampler(server)
+    sampler.start()
+    result = run()
+    samples = sampler.stop()
+    after = scrape(server, admin)
+    result["rss_max_mib"] = round(max(s[1] for s in samples) / 1024) if samples else None
+    result["postgres_rss_max_mib"] = round(max(s[3] for s in samples) / 1024) if samples else None
+    result["fds_max"] = max(s[2] for s in samples) if samples else None
+    result["batch_sizes"] = batch_sizes(before, after)
+    for route, code in (("/MRI", "201"), ("/MRI", "503"), ("/MRI", "429"), ("/MRI/:id", "200"), ("/MRI", "200")):
+        q = server_side(before, after, "vertx_http_server_response_time_seconds", code, route)
+        if q["count"]:
+            result["server_%s_%s" % (route, code)] = q
+    return result
+
+
+def server_side(before, after, prefix, code, route):
+    buckets = {}
+    for key, value in after.items():
+        if key.startswith(prefix + "_bucket{") and 'code="%s"' % code in key and 'route="%s"' % route in key:
+            le = re.search(r'le="([^"]+)"', key).group(1)
+            if le != "+Inf":
+                buckets[float(le)] = buckets.get(float(le), 0) + value - before.get(key, 0.0)
+    ordered = sorted(buckets.items())
+    total = ordered[-1][1] if ordered else 0
+    out = {"count": int(total)}
+    for q in (0.5, 0.99):
+        out["p%g_ms" % (q * 100)] = next((round(le * 1000, 1) for le, n in ordered if total and n >= q * total), None)
+    return out
+
+
+def soak(server, admin, out, image_list, token_file, upload, seconds):
+    sampler = Sampler(server, period=5)
+    sampler.start()
+    result = wrk(upload, [image_list, token_file, "soak"], 8, "%ds" % seconds, server.base, "/MRI", out, "soak")
+    samples = sampler.stop()
+    with open(os.path.join(out, "soak-samples.csv"), "w") as f:
+        f.write("seconds,rss_mib,fds,postgres_rss_mib\n")
+        t0 = samples[0][0]
+        for t, rss, fds, pg in samples:
+            f.write("%d,%d,%d,%d\n" % (t - t0, rss / 1024, fds, pg / 1024))
+    fifth = max(1, len(samples) // 5)
+    first, last = samples[:fifth], samples[-fifth:]
+    result["rss_first_fifth_max_mib"] = round(max(s[1] for s in first) / 1024)
+    result["rss_last_fifth_max_mib"] = round(max(s[1] for s in last) / 1024)
+    result["fds_first_fifth_max"] = max(s[2] for s in first)
+    result["fds_last_fifth_max"] = max(s[2] for s in last)
+    return result
+
+
+def login(server, email, password):
+    status, body = http("POST", server.base + "/login", body={"email": email, "password": password})
+    if status != 200:
+        raise RuntimeError("login %d %s" % (status, body))
+    return json.loads(body)["access_token"]
+
+
+def bench_users(server, admin, n):
+    tokens = []
+    for i in range(n):
+        name = "bench-%d" % i
+        password = "bench-password-%d" % i
+        http("POST", server.base + "/users", admin, {"user_name": name, "user_email": name + "@bench.example",
+                                                     "user_password": password, "user_hospital": "bench",
+                                                     "user_role": "admin"})
+        tokens.append(login(server, name + "@bench.example", password))
+    return tokens
+
+
+def stored_ids(server, admin, n):
+    ids, cursor = [], None
+    while len(ids) < n:
+        status, body = http("GET", server.base + "/MRI?limit=100" + ("&cursor=" + cursor if cursor else ""), admin)
+        page = json.loads(body)
+        ids += [row["id"] for row in page["items"]]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    return ids
+
+
+def compute_limit(jmh_json):
+    with open(jmh_json) as f:
+        runs = json.load(f)
+    per_image_us = {}
+    preprocess = []
+    for run in runs:
+        name = run["benchmark"].rsplit(".", 1)[1]
+        batch = int(run["params"]["batch"])
+        score = run["primaryMetric"]["score"]
+        if name == "preprocessOneImage":
+            preprocess.append(score)
+        else:
+            per_image_us[batch] = {"batch_us": round(score, 1), "per_image_us": round(score / batch, 1)}
+    pre = sum(preprocess) / len(preprocess)
+    cores = os.cpu_count()
+    best = min(v["per_image_us"] for v in per_image_us.values())
+    limit = cores * 1e6 / (pre + best)
+    return {"preprocess_us_per_image": round(pre, 1), "inference": per_image_us, "cores": cores,
+            "classifications_per_second_limit": round(limit, 1)}
+
+
+def machine():
+    with open("/proc/cpuinfo") as f:
+        model = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "?")
+    return {"cpu": model, "cores": os.cpu_count(), "java": subprocess.run(["java", "-version"], capture_output=True,
+                                                                           text=True).stderr.splitlines()[0]}
+
+
+def report(r):
+    lines = ["# Benchmark results", "", "Machine: %s, %d cores; %s" % (r["machine"]["cpu"], r["machine"]["cores"],
+                                                                         r["machine"]["java"]), ""]
+    c = r.get("compute")
+    if c:
+        lines += ["## Compute limit (JMH, one thread)", "",
+                  "| work | time |", "|---|---|",
+                  "| decode + checks + SHA-256 + preprocessing, per image | %.0f us |" % c["preprocess_us_per_image"]]
+        for batch, v in sorted(c["inference"].items(), key=lambda kv: int(kv[0])):
+            lines.append("| inference, batch %s | %.0f us per batch, %.0f us per image |" % (batch, v["batch_us"], v["per_image_us"]))
+        lines += ["", "Most classifications per second on %d cores: **%.0f**" % (c["cores"], c["classifications_per_second_limit"]), ""]
+    lines += ["## POST /MRI under wrk", "", "| concurrency | req/s | p50 ms | p99 ms | statuses | mean batch | server RSS MiB | FDs |",
+              "|---|---|---|---|---|---|---|---|"]
+    for conc, u in sorted(r["upload"].items(), key=lambda kv: int(kv[0])):
+        lines.append("| %s | %.1f | %s | %s | %s | %s | %s | %s |" % (conc, u["rps"], u.get("p50_ms"), u.get("p99_ms"),
+                                                                   u["statuses"], u["batch_sizes"]["mean"],
+                                                                   u["rss_max_mib"], u["fds_max"]))
+    for key, title in (("get_one", "GET /MRI/{id}"), ("get_page", "GET /MRI (50 rows + summary)")):
+        g = r[key]
+        lines += ["", "## %s, 32 connections" % title, "",
+                  "%.0f req/s, p50 %s ms, p99 %s ms, statuses %s, RSS %s MiB" % (g["rps"], g.get("p50_ms"), g.get("p99_ms"),
+                                                                                 g["statuses"], g["rss_max_mib"])]
+    o = r["overload"]
+    lines += ["", "## Overload (offered %.0f req/s, about twice the capacity at concurrency 32)" % o["offered_rps"], "",
+              "statuses %s; accepted (server side): %s; refused (server side): %s" % (
+                  o["statuses"], o.get("server_/MRI_201"), o.get("server_/MRI_503"))]
+    s = r.get("soak")
+    if s:
+        lines += ["", "## Soak (%s s of uploads at concurrency 8)" % s["seconds"], "",
+                  "%.1f req/s, statuses %s; RSS max first fifth %s MiB, last fifth %s MiB; FDs %s then %s" % (
+                      s["rps"], s["statuses"], s["rss_first_fifth_max_mib"], s["rss_last_fifth_max_mib"],
+                      s["fds_first_fifth_max"], s["fds_last_fifth_max"])]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
