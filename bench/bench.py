@@ -38,14 +38,15 @@ def http(method, url, token=None, body=None, timeout=30):
 class Server:
     """The fat jar, started as the README says, on a fresh data directory."""
 
-    def __init__(self, jar, port, data_dir, extra_env, log_path):
+    def __init__(self, jar, port, data_dir, extra_env, log_path, profile=None):
         env = dict(os.environ)
         env.update({"MRI_HTTP_PORT": str(port), "MRI_DATA_DIR": data_dir, "MRI_ADMIN_EMAIL": ADMIN_EMAIL,
                     "MRI_ADMIN_PASSWORD": ADMIN_PASSWORD})
         env.update(extra_env)
         self.base = "http://127.0.0.1:%d" % port
         self.log = open(log_path, "w")
-        self.process = subprocess.Popen(["java", "-jar", jar], cwd=ROOT, env=env, stdout=self.log,
+        java = ["java"] + (["-XX:StartFlightRecording=filename=%s,settings=profile" % profile] if profile else [])
+        self.process = subprocess.Popen(java + ["-jar", jar], cwd=ROOT, env=env, stdout=self.log,
                                         stderr=subprocess.STDOUT)
         self.data_dir = data_dir
 
@@ -73,12 +74,12 @@ class Server:
                 postmaster = int(f.readline())
         except (OSError, ValueError):
             return 0
-        total = proc_rss(postmaster)
+        total = proc_pss(postmaster)
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
                 with open("/proc/%s/stat" % pid) as f:
                     if int(f.read().rsplit(")", 1)[1].split()[1]) == postmaster:
-                        total += proc_rss(int(pid))
+                        total += proc_pss(int(pid))
             except (OSError, ValueError, IndexError):
                 pass
         return total
@@ -89,6 +90,18 @@ class Server:
             return self.process.wait(60)
         finally:
             self.log.close()
+
+
+def proc_pss(pid):
+    """Proportional set size: shared memory (PostgreSQL's buffers) counted once across its processes."""
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def proc_rss(pid):
@@ -179,6 +192,7 @@ def main():
     parser.add_argument("--runners", default="1")
     parser.add_argument("--intra-op-threads", default="2")
     parser.add_argument("--jmh", default="")
+    parser.add_argument("--profile", action="store_true", help="record the server with JDK Flight Recorder")
     args = parser.parse_args()
     out = args.out
     os.makedirs(out, exist_ok=True)
@@ -195,7 +209,7 @@ def main():
     data_dir = tempfile.mkdtemp(prefix="mri-bench-")
     server = Server(args.jar, args.port, data_dir, {"MRI_INFERENCE_RUNNERS": args.runners,
                                                      "MRI_INFERENCE_INTRA_OP_THREADS": args.intra_op_threads},
-                    os.path.join(out, "server.log"))
+                    os.path.join(out, "server.log"), os.path.join(args.work, "server.jfr") if args.profile else None)
     try:
         server.wait_ready()
         results["startup_rss_mib"] = round(server.rss_kib() / 1024)
@@ -224,8 +238,9 @@ def main():
             get, ["page", token_file], 32, args.duration, server.base, "/MRI", out, "get-page"))
         print("GET /MRI: %s" % json.dumps(results["get_page"]), flush=True)
 
+        # open loop, nearly: many connections, each pausing between requests, offering twice the capacity
         capacity = results["upload"][32]["rps"]
-        connections = 64
+        connections = 256
         delay_ms = int(connections * 1000 / (2 * capacity))
         results["overload"] = scenario(server, admin, out, "overload", lambda: wrk(
             upload, [image_list, token_file, "overload", str(delay_ms)], connections, args.duration, server.base,
@@ -239,6 +254,8 @@ def main():
     finally:
         results["exit_code"] = server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
+    if args.profile:
+        results["profile"] = profile_summary(os.path.join(args.work, "server.jfr"), out)
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     with open(os.path.join(out, "results.md"), "w") as f:
@@ -296,6 +313,39 @@ def soak(server, admin, out, image_list, token_file, upload, seconds):
     result["fds_first_fifth_max"] = max(s[2] for s in first)
     result["fds_last_fifth_max"] = max(s[2] for s in last)
     return result
+
+
+def profile_summary(jfr, out):
+    """Where the server's CPU went: JFR execution samples by top frame, and by the library that frame is in."""
+    # Java code on CPU, and threads inside native code (TensorFlow, OpenCV), minus threads idling in the kernel
+    text = subprocess.run(["jfr", "print", "--events", "jdk.ExecutionSample,jdk.NativeMethodSample",
+                           "--stack-depth", "1", jfr], capture_output=True, text=True, check=True).stdout
+    frames = [f for f in re.findall(r"stackTrace = \[\s*\n\s*([^\n]+?)\s+line:", text)
+              if not re.search(r"epollWait|EPoll\.wait|Selector|Object\.wait|Unsafe\.park|Thread\.sleep|accept0|socketRead", f)]
+    counts, areas = {}, {}
+    for frame in frames:
+        method = frame.split("(")[0]
+        counts[method] = counts.get(method, 0) + 1
+        area = next((name for prefix, name in AREAS if method.startswith(prefix)), "other")
+        areas[area] = areas.get(area, 0) + 1
+    total = max(1, len(frames))
+    top = sorted(counts.items(), key=lambda kv: -kv[1])[:25]
+    with open(os.path.join(out, "profile.txt"), "w") as f:
+        f.write("JFR execution samples: %d\n\nby area:\n" % len(frames))
+        for area, n in sorted(areas.items(), key=lambda kv: -kv[1]):
+            f.write("%6.1f%%  %s\n" % (100.0 * n / total, area))
+        f.write("\ntop frames:\n")
+        for method, n in top:
+            f.write("%6.1f%%  %s\n" % (100.0 * n / total, method))
+    return {"samples": len(frames), "areas_pct": {a: round(100.0 * n / total, 1) for a, n in areas.items()}}
+
+
+AREAS = [("org.tensorflow", "TensorFlow"), ("org.opencv", "OpenCV"), ("io.vertx.pgclient", "PostgreSQL client"),
+         ("io.vertx.sqlclient", "PostgreSQL client"), ("io.netty", "Netty (network I/O)"),
+         ("io.vertx.openapi", "contract validation"), ("io.vertx.json", "JSON / schema"),
+         ("com.fasterxml.jackson", "JSON / schema"), ("io.vertx.ext.auth", "JWT"), ("io.vertx.ext.web", "router"),
+         ("io.vertx.core", "Vert.x core"), ("org.mriclassifier", "server code"), ("java.", "JDK"), ("sun.", "JDK"),
+         ("jdk.", "JDK"), ("ch.qos.logback", "logging"), ("io.micrometer", "metrics")]
 
 
 def login(server, email, password):

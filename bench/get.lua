@@ -2,7 +2,7 @@
 -- Arguments: <id list file | "page"> <token file>
 local ids, tokens = {}, {}
 local counter, page = 0, false
-local statuses = {}
+statuses = {}
 local threads = {}
 
 function setup(thread)

@@ -2,7 +2,7 @@
 -- duplicate), tokens of several users in turn. Arguments: <image list file> <token file> <run id> [delay ms]
 local images, tokens = {}, {}
 local counter, run, delay_ms = 0, "run", 0
-local statuses = {}
+statuses = {}
 local threads = {}
 local boundary = "----mri-bench-boundary"
 

@@ -4,6 +4,7 @@ import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 import io.vertx.openapi.validation.ValidatorException;
+import java.util.List;
 import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.bus.Services;
 import org.slf4j.Logger;
@@ -55,8 +56,8 @@ final class FailureHandler implements Handler<RoutingContext> {
     static Problem asProblem(ServiceException se) {
         String prefix = se.field() + ": ";
         String message = se.detail().startsWith(prefix) ? se.detail().substring(prefix.length()) : se.detail();
-        java.util.List<Problem.FieldError> errors = se.field() == null ? java.util.List.of()
-                : java.util.List.of(new Problem.FieldError(se.field(), message));
+        List<Problem.FieldError> errors = se.field() == null ? List.of()
+                : List.of(new Problem.FieldError(se.field(), message));
         return new Problem(se.status(), se.detail(), errors, se.retryAfterSeconds());
     }
 
@@ -73,7 +74,7 @@ final class FailureHandler implements Handler<RoutingContext> {
             case 413 -> Problem.of(413, "the request body is larger than " + bodyLimitBytes + " bytes");
             case 415 -> Problem.of(415, "unsupported content type");
             case 503 -> new Problem(503, "the server is busy or a dependency is unavailable; try again later",
-                    java.util.List.of(), 1L);
+                    List.of(), 1L);
             default -> status >= 400 && status < 600 ? Problem.of(status, "the request failed")
                     : Problem.of(500, "internal error");
         };

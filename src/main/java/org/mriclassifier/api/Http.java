@@ -55,8 +55,11 @@ final class Http {
 
     /** Sends a command, on behalf of the request's user, to a service on the event bus. */
     static Future<JsonObject> call(RoutingContext ctx, String address, JsonObject command) {
-        return Services.call(ctx.vertx().eventBus(), address, command.put("actor", actor(ctx).toJson()),
-                SERVICE_TIMEOUT_MS);
+        return call(ctx, address, command, SERVICE_TIMEOUT_MS);
+    }
+
+    static Future<JsonObject> call(RoutingContext ctx, String address, JsonObject command, long timeoutMs) {
+        return Services.call(ctx.vertx().eventBus(), address, command.put("actor", actor(ctx).toJson()), timeoutMs);
     }
 
     static void sendJson(RoutingContext ctx, int status, JsonObject body) {

@@ -1,5 +1,6 @@
 package org.mriclassifier.api;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -70,7 +71,7 @@ final class MriRoutes {
                     ctx.response()
                             .putHeader("Content-Type", image.contentType())
                             .putHeader("Content-Disposition", "attachment; filename=\"" + image.id() + "." + extension + "\"")
-                            .end(io.vertx.core.buffer.Buffer.buffer(image.bytes()));
+                            .end(Buffer.buffer(image.bytes()));
                 })
                 .onFailure(error -> ctx.fail(Services.asReplyFailure(error)));
     }
@@ -92,11 +93,9 @@ final class MriRoutes {
     }
 
     private void classifyMri(RoutingContext ctx) {
-        ctx.vertx().eventBus().<JsonObject>request(Addresses.MRI_CLASSIFY,
-                        idCommand(ctx).put("actor", Http.actor(ctx).toJson()),
-                        new DeliveryOptions().setSendTimeout(UPLOAD_TIMEOUT_MS))
-                .onSuccess(reply -> sendRow(ctx, 200, reply.body()))
-                .onFailure(error -> ctx.fail(Services.asReplyFailure(error)));
+        Http.call(ctx, Addresses.MRI_CLASSIFY, idCommand(ctx), UPLOAD_TIMEOUT_MS)
+                .onSuccess(row -> sendRow(ctx, 200, row))
+                .onFailure(ctx::fail);
     }
 
     private static JsonObject idCommand(RoutingContext ctx) {
