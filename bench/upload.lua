@@ -1,15 +1,9 @@
 -- wrk script: POST /MRI as multipart, a different image or hospital on every request (so no upload is a
 -- duplicate), tokens of several users in turn. Arguments: <image list file> <token file> <run id> [delay ms]
+dofile(debug.getinfo(1, "S").source:sub(2):match("(.*/)") .. "report.lua")
 local images, tokens = {}, {}
 local counter, run, delay_ms = 0, "run", 0
-statuses = {}
-local threads = {}
 local boundary = "----mri-bench-boundary"
-
-function setup(thread)
-  table.insert(threads, thread)
-  thread:set("thread_no", #threads)
-end
 
 function init(args)
   for path in io.lines(args[1]) do
@@ -38,20 +32,4 @@ function request()
     ["Authorization"] = "Bearer " .. token,
     ["Content-Type"] = "multipart/form-data; boundary=" .. boundary
   }, body)
-end
-
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
-
-function done(summary, latency, requests)
-  local total = {}
-  for _, thread in ipairs(threads) do
-    local s = thread:get("statuses")
-    for code, n in pairs(s) do total[code] = (total[code] or 0) + n end
-  end
-  for code, n in pairs(total) do io.write(string.format("status %d %d\n", code, n)) end
-  for _, p in ipairs({50, 90, 99, 99.9}) do
-    io.write(string.format("latency_us p%s %d\n", p, latency:percentile(p)))
-  end
 end
