@@ -1,6 +1,7 @@
 package org.mriclassifier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
@@ -14,12 +15,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.mriclassifier.db.EmbeddedDatabase;
 import org.mriclassifier.testing.TestServer;
 
 /** The default set-up: no database configured, so the server runs its own PostgreSQL in the data directory. */
@@ -27,6 +33,21 @@ import org.mriclassifier.testing.TestServer;
 @Timeout(value = 180, timeUnit = TimeUnit.SECONDS)
 @DisplayName("With the embedded database, users, keys and tokens survive a restart")
 class RestartTest {
+
+    /** The role requests run as may add to the audit trail, never change it, nor switch its guard off. */
+    static void assertServiceRoleCannotRewriteTheAuditTrail(Path dataDir) throws Exception {
+        EmbeddedDatabase db = EmbeddedDatabase.start(dataDir, 0);
+        try (Connection c = DriverManager.getConnection(db.serviceTarget().jdbcUrl(), db.serviceTarget().jdbcProperties());
+             Statement s = c.createStatement()) {
+            s.execute("INSERT INTO audit_log (action, outcome) VALUES ('probe', 'success')");
+            for (String sql : new String[] {"UPDATE audit_log SET outcome = 'x'", "DELETE FROM audit_log",
+                "TRUNCATE audit_log", "ALTER TABLE audit_log DISABLE TRIGGER ALL", "SET session_replication_role = replica"}) {
+                assertThrows(SQLException.class, () -> s.execute(sql), sql);
+            }
+        } finally {
+            db.close();
+        }
+    }
 
     @Test
     @DisplayName("first start prints a random admin password once; after a restart the admin, a new user and old tokens still work")
@@ -58,6 +79,7 @@ class RestartTest {
                     secret + " is readable by its owner only");
         }
         assertTrue(Files.readString(dataDir.resolve("postgres/pg_hba.conf")).contains("scram-sha-256"));
+        assertServiceRoleCannotRewriteTheAuditTrail(dataDir);
 
         captured.reset();
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));

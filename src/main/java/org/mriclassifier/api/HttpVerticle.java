@@ -4,7 +4,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -112,7 +111,7 @@ public final class HttpVerticle extends VerticleBase {
         // a path-less route, so the metrics' route label stays the contract's "/MRI"
         UploadReader uploadReader = new UploadReader(tokenAuth, vision.getLong("max_image_bytes", 10L << 20), uploads);
         router.route().order(-5).handler(ctx -> {
-            if (ctx.request().method() == HttpMethod.POST && "/MRI".equals(ctx.request().path())) {
+            if (UploadReader.isUpload(ctx)) {
                 uploadReader.handle(ctx);
             } else {
                 ctx.next();

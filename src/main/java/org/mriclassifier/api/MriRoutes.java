@@ -1,14 +1,17 @@
 package org.mriclassifier.api;
 
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import org.mriclassifier.bus.Addresses;
+import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.bus.Services;
 import org.mriclassifier.mri.StoredImage;
 import org.mriclassifier.mri.UploadCommand;
+import org.mriclassifier.vision.ImageFormat;
 
 /**
  * The MRI routes. The upload's body was read by {@link UploadReader}; everything else comes from the validated
@@ -16,7 +19,8 @@ import org.mriclassifier.mri.UploadCommand;
  */
 final class MriRoutes {
 
-    static final long UPLOAD_TIMEOUT_MS = 30_000;
+    /** Under the HTTP request timeout (30 s), so the client hears the service's answer, not the router's. */
+    static final long UPLOAD_TIMEOUT_MS = 25_000;
 
     private final long maxImageBytes;
 
@@ -37,11 +41,27 @@ final class MriRoutes {
     }
 
     private void uploadMri(RoutingContext ctx) {
-        UploadCommand command = UploadForm.parse(ctx.get(UploadReader.BODY), Http.actor(ctx), maxImageBytes);
-        ctx.vertx().eventBus().<JsonObject>request(Addresses.MRI_UPLOAD, command,
-                        new DeliveryOptions().setSendTimeout(UPLOAD_TIMEOUT_MS))
+        UploadReader.Body body = ctx.get(UploadReader.BODY);
+        if (body == null) {
+            // UploadReader reads every upload first; a request that reached here unread is not an upload we know
+            ctx.fail(new ServiceException(400, "the upload could not be read"));
+            return;
+        }
+        parse(ctx, body)
+                .compose(command -> ctx.vertx().eventBus().<JsonObject>request(Addresses.MRI_UPLOAD, command,
+                                new DeliveryOptions().setSendTimeout(UPLOAD_TIMEOUT_MS))
+                        .recover(error -> Future.failedFuture(Services.asReplyFailure(error))))
                 .onSuccess(reply -> sendRow(ctx, 201, reply.body()))
-                .onFailure(error -> ctx.fail(Services.asReplyFailure(error)));
+                .onFailure(ctx::fail);
+    }
+
+    /** A large JSON upload (parse, base64) is decoded on a worker, not on the event loop. */
+    private Future<UploadCommand> parse(RoutingContext ctx, UploadReader.Body body) {
+        if (body.json() == null || body.json().length() < 256 * 1024) {
+            return Future.succeededFuture(UploadForm.parse(body, Http.actor(ctx), maxImageBytes));
+        }
+        var actor = Http.actor(ctx);
+        return ctx.vertx().executeBlocking(() -> UploadForm.parse(body, actor, maxImageBytes), false);
     }
 
     private void listMri(RoutingContext ctx) {
@@ -67,7 +87,7 @@ final class MriRoutes {
                         new DeliveryOptions().setSendTimeout(Http.SERVICE_TIMEOUT_MS))
                 .onSuccess(reply -> {
                     StoredImage image = reply.body();
-                    String extension = image.contentType().endsWith("png") ? "png" : "jpg";
+                    String extension = ImageFormat.ofContentType(image.contentType()).extension();
                     ctx.response()
                             .putHeader("Content-Type", image.contentType())
                             .putHeader("Content-Disposition", "attachment; filename=\"" + image.id() + "." + extension + "\"")

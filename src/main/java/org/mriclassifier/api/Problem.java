@@ -46,9 +46,18 @@ public record Problem(int status, String detail, List<FieldError> errors, Long r
         if (retryAfterSeconds != null) {
             ctx.response().putHeader("Retry-After", Long.toString(retryAfterSeconds));
         }
+        boolean close = Boolean.TRUE.equals(ctx.get(UploadReader.CLOSE_AFTER_RESPONSE));
+        if (close) {
+            ctx.response().putHeader("Connection", "close");
+        }
         ctx.response()
                 .setStatusCode(status)
                 .putHeader("Content-Type", CONTENT_TYPE)
-                .end(toJson(ctx.request().path(), RequestLog.requestId(ctx)).encode());
+                .end(toJson(ctx.request().path(), RequestLog.requestId(ctx)).encode())
+                .onComplete(written -> {
+                    if (close) {
+                        ctx.request().connection().close();
+                    }
+                });
     }
 }

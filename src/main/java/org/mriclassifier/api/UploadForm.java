@@ -8,12 +8,11 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.mriclassifier.auth.Actor;
 import org.mriclassifier.bus.ServiceException;
-import org.mriclassifier.mri.MriService;
 import org.mriclassifier.mri.UploadCommand;
 
 /**
- * Validates an upload's fields in code, as the contract describes them (MriUploadForm, MriUploadJson): the
- * image, {@code gender}, {@code hospital}, optionally {@code class}; nothing else. A body naming a file on the
+ * Reads an upload's fields in code, as the contract describes them (MriUploadForm, MriUploadJson): the image,
+ * {@code gender}, {@code hospital}, optionally {@code class}; nothing else. A body naming a file on the
  * server, as the original API did, is refused with a pointer to uploading the bytes.
  */
 final class UploadForm {
@@ -22,7 +21,6 @@ final class UploadForm {
     private static final Set<String> FIELDS_JSON = Set.of("image", "gender", "hospital", "class");
     private static final Set<String> SERVER_PATHS = Set.of("path", "image_path", "file_path", "filepath", "filename", "file");
     private static final Pattern WHITESPACE = Pattern.compile("\\s+");
-    private static final Pattern HOSPITAL = Pattern.compile("[^\\x00-\\x1F\\x7F]{1,100}");
     private static final String UPLOAD_THE_BYTES = "the server does not read files from its own disk: "
             + "upload the image bytes (multipart part named file, or base64 in the JSON field image)";
 
@@ -81,24 +79,12 @@ final class UploadForm {
         return command(actor, bytes, text(json, "gender"), text(json, "hospital"), text(json, "class"));
     }
 
+    /** The values themselves (gender, class, hospital) are checked by the MRI service, for imports too. */
     private static UploadCommand command(Actor actor, byte[] image, String gender, String hospital, String label) {
         if (image.length == 0) {
             throw ServiceException.badRequest("file", "the image is empty (0 bytes)");
         }
-        require("gender", gender, MriService.GENDERS);
-        if (hospital == null || !HOSPITAL.matcher(hospital.strip()).matches()) {
-            throw ServiceException.badRequest("hospital", "is required: 1 to 100 printable characters");
-        }
-        if (label != null) {
-            require("class", label, MriService.CLASSES);
-        }
-        return new UploadCommand(actor, image, gender, hospital.strip(), label);
-    }
-
-    private static void require(String field, String value, Set<String> allowed) {
-        if (value == null || !allowed.contains(value)) {
-            throw ServiceException.badRequest(field, "must be one of " + String.join(", ", allowed.stream().sorted().toList()));
-        }
+        return new UploadCommand(actor, image, gender, hospital, label);
     }
 
     private static String text(JsonObject json, String field) {

@@ -3,6 +3,7 @@ package org.mriclassifier.api;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.web.RoutingContext;
@@ -21,6 +22,8 @@ import org.mriclassifier.bus.ServiceException;
 final class UploadReader implements Handler<RoutingContext> {
 
     static final String BODY = "mri.upload.body";
+    /** Set on requests whose connection must close once the (error) response is written. */
+    static final String CLOSE_AFTER_RESPONSE = "mri.close.after.response";
     private static final long FORM_OVERHEAD = 64 * 1024;
 
     /** What was read: a multipart form (file + attributes) or a JSON body. */
@@ -37,18 +40,36 @@ final class UploadReader implements Handler<RoutingContext> {
         this.budget = budget;
     }
 
+    /** Whether this request is an upload: POST on /MRI, however its path is spelled (/MRI/, //MRI, /%4DRI). */
+    static boolean isUpload(RoutingContext ctx) {
+        String path = ctx.normalizedPath();
+        while (path.length() > 1 && path.endsWith("/")) {
+            path = path.substring(0, path.length() - 1);
+        }
+        return ctx.request().method() == HttpMethod.POST && "/MRI".equals(path);
+    }
+
     @Override
     public void handle(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
         request.pause();
         String header = request.getHeader("Authorization");
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            ctx.fail(401);
+            refuse(ctx, new HttpException(401));
             return;
         }
         auth.authenticate(new TokenCredentials(header.substring(7).trim()))
-                .onFailure(e -> ctx.fail(new HttpException(401, e)))
+                .onFailure(e -> refuse(ctx, new HttpException(401, e)))
                 .onSuccess(user -> read(ctx));
+    }
+
+    /**
+     * An answer before the body was read: the unread body is not wanted, so the connection closes once the
+     * answer is out (the client learns at once; nothing waits for an idle timeout).
+     */
+    static void refuse(RoutingContext ctx, Throwable failure) {
+        ctx.put(CLOSE_AFTER_RESPONSE, true);
+        ctx.fail(failure);
     }
 
     private void read(RoutingContext ctx) {
@@ -56,7 +77,7 @@ final class UploadReader implements Handler<RoutingContext> {
         String type = request.getHeader("Content-Type") == null ? "" : request.getHeader("Content-Type").toLowerCase(Locale.ROOT);
         boolean multipart = type.startsWith("multipart/form-data");
         if (!multipart && !type.startsWith("application/json")) {
-            ctx.fail(new ServiceException(415, "upload the image as multipart/form-data (a part named file) or as JSON with base64 in image"));
+            refuse(ctx, new ServiceException(415, "upload the image as multipart/form-data (a part named file) or as JSON with base64 in image"));
             return;
         }
         // base64 inflates by 4/3
@@ -68,7 +89,7 @@ final class UploadReader implements Handler<RoutingContext> {
         }
         long reserved = declared >= 0 ? declared : limit;
         if (!budget.tryAcquire(reserved)) {
-            ctx.fail(ServiceException.retryLater(503, "too many uploads in progress; try again shortly", 1));
+            refuse(ctx, ServiceException.retryLater(503, "too many uploads in progress; try again shortly", 1));
             return;
         }
         ctx.addEndHandler(done -> budget.release(reserved));
@@ -121,9 +142,7 @@ final class UploadReader implements Handler<RoutingContext> {
     }
 
     private void tooLarge(RoutingContext ctx) {
-        // the rest of the body is not wanted: close the connection after the answer
-        ctx.response().putHeader("Connection", "close");
-        ctx.fail(new ServiceException(413, "the image is larger than " + maxImageBytes + " bytes", "file"));
+        refuse(ctx, new ServiceException(413, "the image is larger than " + maxImageBytes + " bytes", "file"));
     }
 
     private static long contentLength(HttpServerRequest request) {

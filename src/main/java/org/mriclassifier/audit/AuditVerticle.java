@@ -76,9 +76,21 @@ public final class AuditVerticle extends VerticleBase {
         return consumer.completion();
     }
 
+    /** Writes all that is buffered before the verticle goes (waiting for a batch already on its way). */
     @Override
     public Future<?> stop() {
-        return flush();
+        return drain(50);
+    }
+
+    private Future<Void> drain(int attemptsLeft) {
+        if (buffer.isEmpty() && !flushing) {
+            return Future.succeededFuture();
+        }
+        if (attemptsLeft == 0) {
+            LOG.error("The audit trail lost {} entries at shutdown: the database did not take them", buffer.size());
+            return Future.succeededFuture();
+        }
+        return (flushing ? vertx.timer(20).<Void>mapEmpty() : flush()).transform(done -> drain(attemptsLeft - 1));
     }
 
     /** Writes what is buffered, one batch at a time; a failed batch goes back to the front of the buffer. */
@@ -129,14 +141,7 @@ public final class AuditVerticle extends VerticleBase {
     }
 
     static Entry mriChanged(JsonObject event) {
-        String verb = switch (event.getString("action")) {
-            case "created" -> "create";
-            case "updated" -> "update";
-            case "deleted" -> "delete";
-            case "reclassified" -> "classify";
-            default -> event.getString("action");
-        };
-        return new Entry(event.getJsonObject("actor"), event.getString("hospital"), "mri." + verb, "mri",
+        return new Entry(event.getJsonObject("actor"), event.getString("hospital"), "mri." + verb(event), "mri",
                 event.getString("id"), "success", null, new JsonObject().put("version", event.getInteger("version")));
     }
 
@@ -174,6 +179,7 @@ public final class AuditVerticle extends VerticleBase {
             case "created" -> "create";
             case "updated" -> "update";
             case "deleted" -> "delete";
+            case "reclassified" -> "classify";
             default -> event.getString("action");
         };
     }

@@ -67,16 +67,19 @@ public final class AuthService extends VerticleBase {
             return Future.failedFuture(ServiceException.retryLater(429,
                     "too many failed logins; try again in " + wait.getAsLong() + " s", wait.getAsLong()));
         }
+        // counted as a failure before the password is checked, so parallel guesses cannot all slip under
+        // the limit while their bcrypt runs; a success takes it back
+        perAccount.recordFailure(accountKey, now);
+        perAddress.recordFailure(address, now);
         return repository.findCredentialsByEmail(pool, email)
                 .compose(found -> check(found, password))
                 .compose(user -> {
                     if (user.isEmpty()) {
-                        perAccount.recordFailure(accountKey, System.currentTimeMillis());
-                        perAddress.recordFailure(address, System.currentTimeMillis());
                         publish(command, null, "failure");
                         return Future.failedFuture(new ServiceException(401, INVALID_CREDENTIALS));
                     }
                     perAccount.clear(accountKey);
+                    perAddress.forgetLatest(address);
                     UserRow row = user.get();
                     publish(command, row, "success");
                     String token = tokens.issue(new TokenIssuer.TokenSubject(row.id().toString(), row.userName(),

@@ -55,6 +55,14 @@ public final class LoginThrottle {
         }
     }
 
+    /** Takes back the latest failure recorded for this key (the attempt turned out to succeed). */
+    public void forgetLatest(String key) {
+        Deque<Long> times = failures.get(key);
+        if (times != null && !times.isEmpty()) {
+            times.removeLast();
+        }
+    }
+
     public void clear(String key) {
         failures.remove(key);
     }

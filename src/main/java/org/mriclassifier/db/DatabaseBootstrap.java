@@ -14,7 +14,10 @@ public final class DatabaseBootstrap {
 
     private static final Logger LOG = LoggerFactory.getLogger(DatabaseBootstrap.class);
 
-    /** The database in use; the embedded server, when there is one, is stopped by {@link #close()}. */
+    /**
+     * The database in use: the role requests run as ({@code target}); the embedded server, when there is one,
+     * is stopped by {@link #close()}.
+     */
     public record Prepared(DatabaseTarget target, Optional<EmbeddedDatabase> embedded) implements AutoCloseable {
         @Override
         public void close() {
@@ -28,16 +31,20 @@ public final class DatabaseBootstrap {
     public static Prepared prepare(JsonObject dbConfig, Path dataDir) {
         String url = dbConfig.getString("url", "");
         Prepared prepared;
+        DatabaseTarget owner;
         if (url.isBlank()) {
             EmbeddedDatabase embedded = EmbeddedDatabase.start(dataDir, dbConfig.getInteger("embedded_port", 0));
-            prepared = new Prepared(embedded.target(), Optional.of(embedded));
+            owner = embedded.ownerTarget();
+            prepared = new Prepared(embedded.serviceTarget(), Optional.of(embedded));
         } else {
-            DatabaseTarget target = DatabaseTarget.fromUri(url);
-            LOG.info("Using the configured database {}", target.description());
-            prepared = new Prepared(target, Optional.empty());
+            // a configured database is used with its one role; give it a non-owner role in production
+            owner = DatabaseTarget.fromUri(url);
+            LOG.info("Using the configured database {}", owner.description());
+            prepared = new Prepared(owner, Optional.empty());
         }
         try {
-            Migrations.migrate(prepared.target());
+            Migrations.migrate(owner);
+            prepared.embedded().ifPresent(EmbeddedDatabase::grantServiceRole);
         } catch (RuntimeException e) {
             prepared.close();
             throw e;

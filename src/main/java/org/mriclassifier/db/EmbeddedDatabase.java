@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -26,27 +27,33 @@ import org.slf4j.LoggerFactory;
  * A real PostgreSQL server run from the jar when no database is configured. Its files live in
  * {@code <data dir>/postgres} and survive restarts.
  *
- * <p>Hardening over the library's defaults: it listens on loopback only, every connection needs the
- * superuser's password (random, kept in {@code <data dir>/postgres.password}, readable by the owner only),
- * and fsync stays on, so a write that was acknowledged survives a crash. A postmaster left behind by a
- * killed JVM is stopped before a new one starts on the same files.
+ * <p>Hardening over the library's defaults: it listens on loopback only, every connection needs a password
+ * (random, kept in {@code <data dir>/postgres*.password}, readable by the owner only), and fsync stays on, so a
+ * write that was acknowledged survives a crash. Two roles: the superuser owns the schema and runs the
+ * migrations; the server's requests run as {@code mri_app}, which may insert into the audit trail but never
+ * change or delete it (and, not being a superuser or the owner, cannot disable its trigger). A postmaster left
+ * behind by a killed JVM is stopped before a new one starts on the same files.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedDatabase.class);
     static final String DATABASE = "mri";
     private static final String SUPERUSER = "postgres";
+    static final String SERVICE_ROLE = "mri_app";
     private static final String SECURED_MARKER = "mri-passwords-required";
 
     private final EmbeddedPostgres postgres;
     private final Path pgData;
     private final String password;
+    private final String servicePassword;
     private final DataDirLock lock;
 
-    private EmbeddedDatabase(EmbeddedPostgres postgres, Path pgData, String password, DataDirLock lock) {
+    private EmbeddedDatabase(EmbeddedPostgres postgres, Path pgData, String password, String servicePassword,
+                             DataDirLock lock) {
         this.postgres = postgres;
         this.pgData = pgData;
         this.password = password;
+        this.servicePassword = servicePassword;
         this.lock = lock;
     }
 
@@ -56,6 +63,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
         try {
             Path pgData = dataDir.resolve("postgres");
             String password = readOrCreatePassword(dataDir.resolve("postgres.password"));
+            String servicePassword = readOrCreatePassword(dataDir.resolve("postgres.app.password"));
             // safe: holding the lock means no live process of ours owns a postmaster on these files
             stopOrphanedPostmaster(pgData);
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
@@ -75,7 +83,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 builder.setPort(port);
             }
             EmbeddedPostgres postgres = builder.start();
-            EmbeddedDatabase db = new EmbeddedDatabase(postgres, pgData, password, lock);
+            EmbeddedDatabase db = new EmbeddedDatabase(postgres, pgData, password, servicePassword, lock);
             try {
                 db.secureAndCreateDatabase();
             } catch (RuntimeException e) {
@@ -93,14 +101,41 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
     }
 
-    public DatabaseTarget target() {
+    /** The schema's owner (a superuser): for migrations, and for tests that inspect the database. */
+    public DatabaseTarget ownerTarget() {
+        return target(SUPERUSER, password);
+    }
+
+    /** The role the server's requests run as. */
+    public DatabaseTarget serviceTarget() {
+        return target(SERVICE_ROLE, servicePassword);
+    }
+
+    private DatabaseTarget target(String user, String secret) {
         PgConnectOptions options = new PgConnectOptions()
                 .setHost("127.0.0.1")
                 .setPort(postgres.getPort())
                 .setDatabase(DATABASE)
-                .setUser(SUPERUSER)
-                .setPassword(password);
-        return new DatabaseTarget(options, "embedded PostgreSQL on 127.0.0.1:" + postgres.getPort());
+                .setUser(user)
+                .setPassword(secret);
+        return new DatabaseTarget(options, user + "@embedded PostgreSQL on 127.0.0.1:" + postgres.getPort());
+    }
+
+    /**
+     * Blocking; after the migrations: what {@code mri_app} may do, table by table. Run at every start, so a
+     * migration that adds a table only needs a line here.
+     */
+    public void grantServiceRole() {
+        try (Connection c = DriverManager.getConnection(ownerTarget().jdbcUrl(), ownerTarget().jdbcProperties());
+             Statement s = c.createStatement()) {
+            s.execute("GRANT USAGE ON SCHEMA public TO " + SERVICE_ROLE);
+            s.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON users, mri, mri_image TO " + SERVICE_ROLE);
+            s.execute("REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM " + SERVICE_ROLE);
+            s.execute("GRANT SELECT, INSERT ON audit_log TO " + SERVICE_ROLE);
+            s.execute("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO " + SERVICE_ROLE);
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not grant the service role its rights: " + e.getMessage(), e);
+        }
     }
 
     public int port() {
@@ -125,8 +160,13 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private void secureAndCreateDatabase() {
         try (Connection c = postgres.getPostgresDatabase(Map.of("password", password)).getConnection();
              Statement s = c.createStatement()) {
+            // the passwords are random base64url text made here, never user input: safe inside the statements
             s.execute("SET password_encryption = 'scram-sha-256'");
             s.execute("ALTER ROLE " + SUPERUSER + " PASSWORD '" + password + "'");
+            try (ResultSet rs = s.executeQuery("SELECT 1 FROM pg_roles WHERE rolname = '" + SERVICE_ROLE + "'")) {
+                s.execute((rs.next() ? "ALTER ROLE " : "CREATE ROLE ") + SERVICE_ROLE
+                        + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '" + servicePassword + "'");
+            }
             try (ResultSet rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'")) {
                 if (!rs.next()) {
                     s.execute("CREATE DATABASE " + DATABASE + " ENCODING 'UTF8'");

@@ -9,6 +9,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.mriclassifier.bus.Addresses;
 import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.bus.Services;
@@ -27,7 +28,11 @@ public final class InferenceBatcher extends VerticleBase {
 
     private final ModelDescriptor model;
     private final InferenceMetrics metrics;
+    private static final long RUNNER_SAFETY_TIMEOUT_MS = 120_000;
+
     private final Deque<Pending> queue = new ArrayDeque<>();
+    /** The queue's size for the metrics gauge, which is read from another thread. */
+    private final AtomicInteger queued = new AtomicInteger();
     private final Deque<Integer> idleRunners = new ArrayDeque<>();
     private int maxBatch;
     private int maxQueue;
@@ -53,7 +58,7 @@ public final class InferenceBatcher extends VerticleBase {
             idleRunners.add(i);
         }
         pixelsPerImage = model.preprocessing().pixelsPerImage();
-        metrics.queueDepth(queue::size);
+        metrics.queueDepth(queued::get);
         return Future.all(
                 vertx.eventBus().<InferenceJob>localConsumer(Addresses.MODEL_INFER, this::enqueue).completion(),
                 Services.serve(vertx.eventBus(), Addresses.MODEL_STATUS, command -> Future.succeededFuture(
@@ -72,6 +77,7 @@ public final class InferenceBatcher extends VerticleBase {
             return;
         }
         queue.addLast(new Pending(message, System.nanoTime()));
+        queued.set(queue.size());
         dispatch();
     }
 
@@ -83,6 +89,7 @@ public final class InferenceBatcher extends VerticleBase {
                 return;
             }
             runBatch(idleRunners.pollFirst(), takeBatch());
+            queued.set(queue.size());
         }
     }
 
@@ -124,8 +131,9 @@ public final class InferenceBatcher extends VerticleBase {
         metrics.batch(batch.size());
         Future<Message<BatchResult>> sent;
         try {
+            // a runner always answers; the long timeout only frees a runner that hung (and is logged)
             sent = vertx.eventBus().request(ModelRunner.address(runner), new BatchJob(pixels, batch.size()),
-                    new DeliveryOptions().setSendTimeout(timeoutMs));
+                    new DeliveryOptions().setSendTimeout(RUNNER_SAFETY_TIMEOUT_MS));
         } catch (RuntimeException e) {
             sent = Future.failedFuture(e);
         }

@@ -8,34 +8,39 @@ import org.mriclassifier.auth.Actor;
 import org.mriclassifier.bus.ServiceException;
 
 /**
- * Bounds the classifications in progress (uploads and re-classifications): past the total the server is full
- * (503), past one user's share that user is asking too much (429); both with Retry-After, at once, instead of
- * queueing work without end. This also bounds the OpenCV workers' queue and the image bytes held in flight.
+ * Bounds the classifications in progress (uploads and re-classifications), by count and by image bytes held:
+ * past the total the server is full (503), past one user's share that user is asking too much (429); both with
+ * Retry-After, at once, instead of queueing work without end. This also bounds the OpenCV workers' queue.
+ * A slot is freed when the work is over (the workers answer every job, late ones with a quick refusal).
  * Confined to the MRI service's event loop.
  */
 final class Admissions {
 
     private final int maxInFlight;
     private final int maxPerUser;
+    private final long maxBytes;
     private final Map<String, Integer> perUser = new HashMap<>();
     private int inFlight;
+    private long bytes;
 
-    Admissions(int maxInFlight, int maxPerUser) {
+    Admissions(int maxInFlight, int maxPerUser, long maxBytes) {
         this.maxInFlight = maxInFlight;
         this.maxPerUser = maxPerUser;
+        this.maxBytes = maxBytes;
     }
 
-    <T> Future<T> admit(Actor actor, Supplier<Future<T>> work) {
+    <T> Future<T> admit(Actor actor, long imageBytes, Supplier<Future<T>> work) {
         String user = actor.id() == null ? actor.userName() : actor.id();
         if (perUser.getOrDefault(user, 0) >= maxPerUser) {
             return Future.failedFuture(ServiceException.retryLater(429,
                     "you have " + maxPerUser + " classifications in progress; wait for them to finish", 1));
         }
-        if (inFlight >= maxInFlight) {
+        if (inFlight >= maxInFlight || (inFlight > 0 && bytes + imageBytes > maxBytes)) {
             return Future.failedFuture(ServiceException.retryLater(503,
                     "the server is classifying at capacity; try again shortly", 1));
         }
         inFlight++;
+        bytes += imageBytes;
         perUser.merge(user, 1, Integer::sum);
         Future<T> running;
         try {
@@ -45,6 +50,7 @@ final class Admissions {
         }
         return running.andThen(done -> {
             inFlight--;
+            bytes -= imageBytes;
             perUser.computeIfPresent(user, (k, n) -> n > 1 ? n - 1 : null);
         });
     }

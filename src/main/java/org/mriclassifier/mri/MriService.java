@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.mriclassifier.auth.AccessPolicy;
 import org.mriclassifier.auth.Actor;
 import org.mriclassifier.auth.Decision;
@@ -40,6 +41,7 @@ public final class MriService extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(MriService.class);
     public static final Set<String> GENDERS = Set.of("female", "male", "other", "unknown");
     public static final Set<String> CLASSES = Set.of(Prediction.TUMOR, Prediction.HEALTHY);
+    private static final Pattern HOSPITAL = Pattern.compile("[^\\x00-\\x1F\\x7F]{1,100}");
 
     private final InferenceMetrics metrics;
     private final MriRepository repository = new MriRepository();
@@ -61,7 +63,8 @@ public final class MriService extends VerticleBase {
         visionTimeoutMs = config().getJsonObject("vision", new JsonObject()).getLong("timeout_ms", 10_000L);
         inferenceTimeoutMs = config().getJsonObject("inference", new JsonObject()).getLong("timeout_ms", 10_000L);
         admissions = new Admissions(mri.getInteger("max_classifications_in_flight", 128),
-                mri.getInteger("max_classifications_per_user", 32));
+                mri.getInteger("max_classifications_per_user", 32),
+                mri.getLong("max_classification_bytes_in_flight", 256L << 20));
         EventBus bus = vertx.eventBus();
         return Future.all(List.of(
                 bus.<UploadCommand>localConsumer(Addresses.MRI_UPLOAD, this::upload).completion(),
@@ -98,15 +101,16 @@ public final class MriService extends VerticleBase {
         if (command.label() != null) {
             require(CLASSES, command.label(), "class");
         }
-        Decision decision = AccessPolicy.uploadMri(actor, command.hospital());
+        String hospital = hospital(command.hospital());
+        Decision decision = AccessPolicy.uploadMri(actor, hospital);
         if (!decision.allowed()) {
             return Future.failedFuture(deny(actor, "mri.upload", null, decision));
         }
-        return admissions.admit(actor, () -> preprocess(command.image())
-                .compose(vision -> rejectDuplicate(command.hospital(), vision.sha256())
+        return admissions.admit(actor, command.image().length, () -> preprocess(command.image())
+                .compose(vision -> rejectDuplicate(hospital, vision.sha256())
                         .compose(v -> infer(vision)))
                 .compose(outcome -> pool.withTransaction(tx -> repository.insert(tx, new MriRepository.NewRow(
-                        UUID.randomUUID(), command.gender(), command.hospital(), command.label(),
+                        UUID.randomUUID(), command.gender(), hospital, command.label(),
                         outcome.prediction().label(), outcome.prediction().probability(),
                         outcome.prediction().modelVersion(), outcome.vision().sha256(),
                         outcome.vision().format().contentType(), outcome.vision().width(), outcome.vision().height(),
@@ -131,10 +135,15 @@ public final class MriService extends VerticleBase {
     private record Classification(VisionResult vision, Prediction prediction) {
     }
 
-    /** Bytes → OpenCV worker: checks, SHA-256, the model's input. */
+    /**
+     * Bytes → OpenCV worker: checks, SHA-256, the model's input. The worker skips a job whose deadline passed, and
+     * so answers every job: the request's own timeout (three times longer) is only a safety net, and an admission
+     * is released when the worker is really done with the bytes.
+     */
     private Future<VisionResult> preprocess(byte[] image) {
-        return vertx.eventBus().<VisionResult>request(Addresses.VISION_PREPROCESS, new VisionJob(image),
-                        new DeliveryOptions().setSendTimeout(visionTimeoutMs))
+        return vertx.eventBus().<VisionResult>request(Addresses.VISION_PREPROCESS,
+                        new VisionJob(image, System.currentTimeMillis() + visionTimeoutMs),
+                        new DeliveryOptions().setSendTimeout(3 * visionTimeoutMs))
                 .recover(error -> Future.failedFuture(Services.asReplyFailure(error)))
                 .map(reply -> {
                     metrics.preprocessed(reply.body().preprocessNanos());
@@ -216,7 +225,9 @@ public final class MriService extends VerticleBase {
                 Times.parseOrNull(command.getString("to"), "to"),
                 Cursors.decode(command.getString("cursor")),
                 Math.min(Math.max(1, command.getInteger("limit", 50)), pageSizeMax));
-        return Future.all(repository.page(pool, query), repository.summary(pool, query)).map(both -> {
+        // the counts cover all pages: computed with the first page, not again for each next one
+        Future<JsonObject> summary = query.after() == null ? repository.summary(pool, query) : Future.succeededFuture(null);
+        return Future.all(repository.page(pool, query), summary).map(both -> {
             List<MriRow> rows = both.resultAt(0);
             boolean more = rows.size() > query.limit();
             List<MriRow> page = more ? rows.subList(0, query.limit()) : rows;
@@ -247,7 +258,7 @@ public final class MriService extends VerticleBase {
         return pool.withTransaction(tx -> repository.findByIdForUpdate(tx, id).compose(found -> {
                     MriRow row = found.orElseThrow(() -> noSuchRow(id));
                     String gender = changes.getString("gender", row.gender());
-                    String hospital = changes.containsKey("hospital") ? changes.getString("hospital").strip() : row.hospital();
+                    String hospital = changes.containsKey("hospital") ? hospital(changes.getString("hospital")) : row.hospital();
                     String label = changes.containsKey("class") ? changes.getString("class") : row.label();
                     Decision decision = AccessPolicy.changeMri(actor, row.hospital(), hospital);
                     if (!decision.allowed()) {
@@ -260,6 +271,9 @@ public final class MriService extends VerticleBase {
                     }
                     return repository.updateMetadata(tx, id, gender, label, hospital);
                 }))
+                // moved to a hospital that already stores these bytes
+                .recover(error -> Future.failedFuture(DbErrors.isUniqueViolation(error, MriRepository.UNIQUE_IMAGE)
+                        ? new ServiceException(409, "the target hospital already stores this image", "hospital") : error))
                 .map(updated -> {
                     changed("updated", actor, updated);
                     return updated.toJson();
@@ -298,10 +312,15 @@ public final class MriService extends VerticleBase {
                     if (!decision.allowed()) {
                         throw deny(actor, "mri.classify", id, decision);
                     }
-                    return admissions.admit(actor, () -> preprocess(image.bytes()).compose(this::infer));
+                    return admissions.admit(actor, image.bytes().length, () -> preprocess(image.bytes()).compose(this::infer));
                 })
                 .compose(outcome -> pool.withTransaction(tx -> repository.findByIdForUpdate(tx, id).compose(found -> {
-                    found.orElseThrow(() -> noSuchRow(id));
+                    // the row may have moved hospital while the model ran
+                    MriRow row = found.orElseThrow(() -> noSuchRow(id));
+                    Decision decision = AccessPolicy.classifyMri(actor, row.hospital());
+                    if (!decision.allowed()) {
+                        throw deny(actor, "mri.classify", id, decision);
+                    }
                     return repository.updatePrediction(tx, id, outcome.prediction().label(),
                             outcome.prediction().probability(), outcome.prediction().modelVersion());
                 })))
@@ -327,6 +346,15 @@ public final class MriService extends VerticleBase {
         }
         throw new ServiceException(412, "the row has changed since that ETag was read; it is now at "
                 + row.etag() + "; read it again and retry", "If-Match");
+    }
+
+    /** 1 to 100 printable characters once trimmed. */
+    static String hospital(String raw) {
+        String hospital = raw == null ? "" : raw.strip();
+        if (!HOSPITAL.matcher(hospital).matches()) {
+            throw ServiceException.badRequest("hospital", "is required: 1 to 100 printable characters");
+        }
+        return hospital;
     }
 
     private static void require(Set<String> allowed, String value, String field) {

@@ -89,6 +89,11 @@ public final class UserRepository {
                 .map(rows -> rows.iterator().next().getBoolean("any"));
     }
 
+    /** Held until the transaction ends: changes that could remove an admin take turns. */
+    public Future<Void> lockAdmins(SqlClient tx) {
+        return tx.query("SELECT pg_advisory_xact_lock(hashtext('mri.users.admins'))").execute().mapEmpty();
+    }
+
     public Future<Long> countAdmins(SqlClient db) {
         return db.query("SELECT count(*) AS n FROM users WHERE role = 'admin'").execute()
                 .map(rows -> rows.iterator().next().getLong("n"));

@@ -57,7 +57,7 @@ public final class UserService extends VerticleBase {
     private Future<JsonObject> create(JsonObject command) {
         Actor actor = Actor.fromJson(command.getJsonObject("actor"));
         JsonObject user = command.getJsonObject("user");
-        String hospital = user.getString("user_hospital").strip();
+        String hospital = hospital(user.getString("user_hospital"));
         Role role = role(user.getString("user_role"));
         Decision decision = AccessPolicy.createUser(actor, hospital, role);
         if (!decision.allowed()) {
@@ -109,24 +109,22 @@ public final class UserService extends VerticleBase {
         if (newPassword != null) {
             checkPassword(newPassword);
         }
-        // hash before the transaction: a quarter of a second of bcrypt must not hold a row lock
-        Future<String> newHash = newPassword == null ? Future.succeededFuture(null) : passwords.hash(newPassword);
-        return newHash.compose(hash -> pool.withTransaction(tx -> repository.findByNameForUpdate(tx, userName)
+        // the policy first (so nobody without the right can spend the bcrypt pool), then the hash outside the
+        // transaction (a quarter of a second of bcrypt must not hold a row lock), then the policy again on the
+        // locked row, which may have changed meanwhile
+        return repository.findByName(pool, userName)
+                .map(found -> authorizeChange(actor, userName, found, changes))
+                .compose(v -> newPassword == null ? Future.<String>succeededFuture(null) : passwords.hash(newPassword))
+                .compose(hash -> pool.withTransaction(tx -> repository.findByNameForUpdate(tx, userName)
                         .compose(found -> {
-                            UserRow current = found.orElseThrow(() -> noSuchUser(userName));
-                            String hospital = Optional.ofNullable(changes.getString("user_hospital")).map(String::strip)
-                                    .orElse(current.hospital());
-                            Role role = Optional.ofNullable(changes.getString("user_role")).map(UserService::role)
-                                    .orElse(current.role());
-                            Decision decision = AccessPolicy.changeUser(actor, facts(current), hospital, role);
-                            if (!decision.allowed()) {
-                                throw deny(actor, "user.update", userName, decision);
-                            }
+                            UserRow current = authorizeChange(actor, userName, found, changes);
+                            Role role = newRole(changes, current);
                             Future<Void> adminsLeft = current.role() == Role.ADMIN && role != Role.ADMIN
                                     ? requireAnotherAdmin(tx) : Future.succeededFuture();
                             return adminsLeft.compose(v -> repository.update(tx, current,
                                     changes.getString("user_name", current.userName()),
-                                    changes.getString("user_email", current.email()), hospital, role, hash));
+                                    changes.getString("user_email", current.email()), newHospital(changes, current),
+                                    role, hash));
                         })))
                 .recover(UserService::explainConflict)
                 .onSuccess(updated -> changed("updated", actor, updated))
@@ -150,8 +148,36 @@ public final class UserService extends VerticleBase {
                 .map(UserRow::toJson);
     }
 
+    private UserRow authorizeChange(Actor actor, String userName, Optional<UserRow> found, JsonObject changes) {
+        UserRow current = found.orElseThrow(() -> noSuchUser(userName));
+        Decision decision = AccessPolicy.changeUser(actor, facts(current), newHospital(changes, current),
+                newRole(changes, current));
+        if (!decision.allowed()) {
+            throw deny(actor, "user.update", userName, decision);
+        }
+        return current;
+    }
+
+    private static String newHospital(JsonObject changes, UserRow current) {
+        return changes.containsKey("user_hospital") ? hospital(changes.getString("user_hospital")) : current.hospital();
+    }
+
+    private static Role newRole(JsonObject changes, UserRow current) {
+        return Optional.ofNullable(changes.getString("user_role")).map(UserService::role).orElse(current.role());
+    }
+
+    /** Hospital names are trimmed; a name of blanks is no name. */
+    private static String hospital(String raw) {
+        String hospital = raw == null ? "" : raw.strip();
+        if (hospital.isEmpty()) {
+            throw ServiceException.badRequest("user_hospital", "must not be blank");
+        }
+        return hospital;
+    }
+
+    /** Serialised by a transaction-scoped lock, so two demotions at once cannot both see a second admin. */
     private Future<Void> requireAnotherAdmin(io.vertx.sqlclient.SqlConnection tx) {
-        return repository.countAdmins(tx).compose(n -> n > 1 ? Future.succeededFuture()
+        return repository.lockAdmins(tx).compose(v -> repository.countAdmins(tx)).compose(n -> n > 1 ? Future.succeededFuture()
                 : Future.failedFuture(ServiceException.conflict(
                 "this is the last admin; make another admin first", "user_role")));
     }

@@ -20,4 +20,13 @@ public enum ImageFormat {
     public String extension() {
         return extension;
     }
+
+    public static ImageFormat ofContentType(String contentType) {
+        for (ImageFormat format : values()) {
+            if (format.contentType.equals(contentType)) {
+                return format;
+            }
+        }
+        throw new IllegalArgumentException("not a stored image type: " + contentType);
+    }
 }

@@ -1,7 +1,8 @@
 package org.mriclassifier.vision;
 
 /**
- * A command for {@code mri.vision.preprocess}: image bytes as uploaded. The bytes are never modified.
+ * A command for {@code mri.vision.preprocess}: image bytes as uploaded (never modified), and the instant (epoch
+ * milliseconds) after which nobody waits for the answer any more: a worker that reaches the job later skips it.
  */
-public record VisionJob(byte[] bytes) {
+public record VisionJob(byte[] bytes, long deadlineMillis) {
 }

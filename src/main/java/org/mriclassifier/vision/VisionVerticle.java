@@ -30,14 +30,19 @@ public final class VisionVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         JsonObject vision = config().getJsonObject("vision", new JsonObject());
-        maxPixels = vision.getLong("max_pixels", 40_000_000L);
-        maxSide = vision.getInteger("max_side", 20_000);
+        maxPixels = vision.getLong("max_pixels", 16_777_216L);
+        maxSide = vision.getInteger("max_side", 8192);
         OpenCvLoader.ensureLoaded();
         return vertx.eventBus().<VisionJob>localConsumer(Addresses.VISION_PREPROCESS, this::preprocess).completion();
     }
 
     private void preprocess(Message<VisionJob> message) {
         long start = System.nanoTime();
+        if (System.currentTimeMillis() > message.body().deadlineMillis()) {
+            // queued too long behind other images: the answer would be too late, spend nothing on it
+            message.fail(503, ServiceException.retryLater(503, "the image workers are at capacity; try again shortly", 1).toWire());
+            return;
+        }
         try {
             byte[] bytes = message.body().bytes();
             ImageHeader.Facts facts = ImageHeader.inspect(bytes, maxPixels, maxSide);

@@ -31,7 +31,7 @@ class DatabaseOutageTest {
         Path dbDir = TestServer.tempDir();
         int port = TestServer.freePort();
         EmbeddedDatabase[] database = {EmbeddedDatabase.start(dbDir, port)};
-        var o = database[0].target().connectOptions();
+        var o = database[0].ownerTarget().connectOptions();
         String url = "postgresql://" + o.getUser() + ":" + o.getPassword() + "@127.0.0.1:" + port + "/" + o.getDatabase();
         JsonObject config = TestServer.config(TestServer.tempDir(), url, new JsonObject()
                 .put("db", new JsonObject().put("url", url).put("connect_timeout_ms", 2000)));

@@ -282,6 +282,38 @@ class MriApiTest {
     }
 
     @Test
+    @DisplayName("moving a row to a hospital that already stores the same image answers 409 and changes nothing")
+    void moveOntoDuplicate(VertxTestContext ctx) {
+        byte[] image = TestImages.png(8001);
+        server.uploaded(admin, image, "Move A")
+                .compose(a -> server.uploaded(admin, image, "Move B").map(b -> a))
+                .compose(a -> server.client.patch("/MRI/" + a.getString("id")).bearerTokenAuthentication(admin)
+                        .putHeader("If-Match", "\"1\"").sendJsonObject(new JsonObject().put("hospital", "Move B")))
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    assertEquals(409, r.statusCode(), r.bodyAsString());
+                    assertEquals("hospital", r.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("field"));
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("POST /MRI/ (trailing slash) is an upload like any other: token first, then the bytes")
+    void trailingSlash(VertxTestContext ctx) {
+        io.vertx.ext.web.multipart.MultipartForm form = io.vertx.ext.web.multipart.MultipartForm.create()
+                .binaryFileUpload("file", "scan.png", Buffer.buffer(TestImages.png(8101)), "image/png")
+                .attribute("gender", "male").attribute("hospital", TestServer.ADMIN_HOSPITAL);
+        server.client.post("/MRI/").sendMultipartForm(form)
+                .compose(anonymous -> {
+                    ctx.verify(() -> assertEquals(401, anonymous.statusCode()));
+                    return server.client.post("/MRI/").bearerTokenAuthentication(admin).sendMultipartForm(form);
+                })
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    assertEquals(201, r.statusCode(), r.bodyAsString());
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
     @DisplayName("DELETE removes the row and its bytes")
     void delete(VertxTestContext ctx) {
         server.uploaded(admin, TestImages.png(6001), TestServer.ADMIN_HOSPITAL)

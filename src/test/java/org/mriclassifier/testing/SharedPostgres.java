@@ -38,7 +38,7 @@ public final class SharedPostgres {
 
     /** A new empty database; returns its postgresql:// URI (with credentials). */
     public static String newDatabase() {
-        DatabaseTarget admin = instance().target();
+        DatabaseTarget admin = instance().ownerTarget();
         String name = "t_" + UUID.randomUUID().toString().replace("-", "");
         try (Connection c = DriverManager.getConnection(admin.jdbcUrl(), admin.jdbcProperties());
              Statement s = c.createStatement()) {

@@ -15,6 +15,7 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.sql.ResultSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -225,6 +226,59 @@ class UsersApiTest {
                 })
                 .onComplete(ctx.succeeding(demote -> ctx.verify(() -> {
                     assertEquals(409, demote.statusCode());
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("two admins demoting each other at once: one wins, the other gets 409; an admin remains")
+    void concurrentDemotions(VertxTestContext ctx) {
+        // a server of its own (on a Vert.x of its own: servers on one event bus would answer for each other),
+        // since this test leaves its admins changed
+        Vertx vertx = Vertx.vertx();
+        TestServer.start(vertx).compose(own -> own.adminToken().compose(first -> own.createUser(first, "second-admin",
+                        TestServer.ADMIN_HOSPITAL, "admin")
+                .compose(u -> own.tokenOf("second-admin"))
+                .compose(second -> {
+                    Future<HttpResponse<Buffer>> a = own.client.patch("/users/second-admin").bearerTokenAuthentication(first)
+                            .sendJsonObject(new JsonObject().put("user_role", "doctor"));
+                    Future<HttpResponse<Buffer>> b = own.client.patch("/users/admin").bearerTokenAuthentication(second)
+                            .sendJsonObject(new JsonObject().put("user_role", "doctor"));
+                    return Future.join(a, b).map(v -> Set.of(a.result().statusCode(), b.result().statusCode()));
+                })
+                .map(statuses -> {
+                    ctx.verify(() -> {
+                        // the loser's token may already be revoked (401) if the winner committed first
+                        assertTrue(statuses.contains(200), statuses.toString());
+                        assertTrue(statuses.contains(409) || statuses.contains(401), statuses.toString());
+                        long admins = SharedPostgres.query(own.dbUri, c -> {
+                            try (ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM users WHERE role = 'admin'")) {
+                                rs.next();
+                                return rs.getLong(1);
+                            }
+                        });
+                        assertEquals(1, admins);
+                    });
+                    return own;
+                }))
+                .compose(TestServer::stop))
+                .onComplete(done -> {
+                    vertx.close();
+                    if (done.succeeded()) {
+                        ctx.completeNow();
+                    } else {
+                        ctx.failNow(done.cause());
+                    }
+                });
+    }
+
+    @Test
+    @DisplayName("a hospital name made of blanks is refused")
+    void blankHospital(VertxTestContext ctx) {
+        server.client.post("/users").bearerTokenAuthentication(admin).sendJsonObject(newUser("blank-h").put("user_hospital", "   "))
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    assertEquals(400, r.statusCode());
+                    assertEquals("user_hospital", r.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("field"));
                     ctx.completeNow();
                 })));
     }
