@@ -1,10 +1,13 @@
 package org.mriclassifier.api;
 
 import io.vertx.core.Handler;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 import io.vertx.openapi.validation.ValidatorException;
+import java.time.Instant;
 import java.util.List;
+import org.mriclassifier.bus.Addresses;
 import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.bus.Services;
 import org.slf4j.Logger;
@@ -29,7 +32,20 @@ final class FailureHandler implements Handler<RoutingContext> {
         if (problem.status() == 500) {
             LOG.error("Request {} failed", RequestLog.requestId(ctx), ctx.failure());
         }
+        if (problem.status() == 401) {
+            auditUnauthenticated(ctx);
+        }
         problem.send(ctx);
+    }
+
+    /** Requests without a valid token join the audit trail (services record their own refusals). */
+    private static void auditUnauthenticated(RoutingContext ctx) {
+        ctx.vertx().eventBus().publish(Addresses.SECURITY_EVENTS_DENIED, new JsonObject()
+                .put("actor", new JsonObject().put("address", Http.clientAddress(ctx))
+                        .put("request_id", RequestLog.requestId(ctx)))
+                .put("action", ctx.request().method().name() + " " + ctx.request().path())
+                .put("target_type", "route").put("status", 401)
+                .put("reason", "no valid token").put("at", Instant.now().toString()));
     }
 
     private Problem problemFor(RoutingContext ctx) {

@@ -119,6 +119,23 @@ class MriEventsAndAuditTest {
     }
 
     @Test
+    @DisplayName("a request without a valid token is recorded as denied, with where it came from")
+    void unauthenticatedIsAudited(Vertx vertx, VertxTestContext ctx) {
+        server.client.get("/MRI?probe=anonymous").send()
+                .compose(r -> vertx.timer(400))
+                .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+                    String row = SharedPostgres.query(server.dbUri, c -> {
+                        try (ResultSet rs = c.createStatement().executeQuery(
+                                "SELECT action, outcome, status, address FROM audit_log WHERE target_type = 'route' ORDER BY id DESC LIMIT 1")) {
+                            return rs.next() ? rs.getString(1) + "|" + rs.getString(2) + "|" + rs.getInt(3) + "|" + rs.getString(4) : null;
+                        }
+                    });
+                    assertEquals("GET /MRI|denied|401|127.0.0.1", row);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
     @DisplayName("the audit trail refuses UPDATE, DELETE and TRUNCATE, whoever asks")
     void appendOnly() {
         for (String sql : List.of("UPDATE audit_log SET outcome = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log")) {
