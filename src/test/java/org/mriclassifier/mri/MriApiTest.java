@@ -314,6 +314,26 @@ class MriApiTest {
     }
 
     @Test
+    @DisplayName("an id that is not a UUID answers 400 naming id, on every route that takes one")
+    void badIds(VertxTestContext ctx) {
+        List<Future<HttpResponse<Buffer>>> calls = List.of(
+                server.client.get("/MRI/not-a-uuid").bearerTokenAuthentication(admin).send(),
+                server.client.get("/MRI/not-a-uuid/image").bearerTokenAuthentication(admin).send(),
+                server.client.delete("/MRI/not-a-uuid").bearerTokenAuthentication(admin).send(),
+                server.client.post("/MRI/not-a-uuid/classify").bearerTokenAuthentication(admin).send(),
+                server.client.patch("/MRI/not-a-uuid").bearerTokenAuthentication(admin).putHeader("If-Match", "*")
+                        .sendJsonObject(new JsonObject().put("gender", "male")));
+        Future.all(calls).onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+            for (Future<HttpResponse<Buffer>> call : calls) {
+                HttpResponse<Buffer> r = call.result();
+                assertEquals(400, r.statusCode(), r.bodyAsString());
+                assertEquals("id", r.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("field"));
+            }
+            ctx.completeNow();
+        })));
+    }
+
+    @Test
     @DisplayName("DELETE removes the row and its bytes")
     void delete(VertxTestContext ctx) {
         server.uploaded(admin, TestImages.png(6001), TestServer.ADMIN_HOSPITAL)
