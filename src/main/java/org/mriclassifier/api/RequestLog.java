@@ -59,6 +59,10 @@ final class RequestLog implements Handler<RoutingContext> {
     }
 
     private String routeOf(RoutingContext ctx) {
+        // the operation's route when it ran to the end; otherwise the contract's matching path
+        if (ctx.currentRoute() != null && ctx.currentRoute().getPath() != null) {
+            return ctx.currentRoute().getPath();
+        }
         Path path = contract.findPath(ctx.request().path());
         if (path != null) {
             return path.getName();

@@ -9,6 +9,8 @@ import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The token check the contract's {@code bearerAuth} scheme runs on every protected route: a strict look at the
@@ -22,6 +24,19 @@ public final class TokenAuth implements JWTAuth {
 
     private final JWTAuth verifier;
     private final PrincipalCache principals;
+    /**
+     * Tokens whose signature and claims were already verified, so a busy client's token is checked once, not
+     * on every request; the expiry is still checked each time, and revocation ({@code checkCurrent}) is never
+     * cached beyond the principal cache. Confined to one event loop (one instance per HTTP verticle); bounded.
+     */
+    private final Map<String, User> verified = new LinkedHashMap<>(256, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, User> eldest) {
+            return size() > 10_000;
+        }
+    };
 
     public TokenAuth(JWTAuth verifier, PrincipalCache principals) {
         this.verifier = verifier;
@@ -31,10 +46,18 @@ public final class TokenAuth implements JWTAuth {
     @Override
     public Future<User> authenticate(Credentials credentials) {
         try {
-            if (!(credentials instanceof TokenCredentials token) || !shapedLikeOurs(token.getToken())) {
+            if (!(credentials instanceof TokenCredentials token)) {
+                return Future.failedFuture("not a bearer token");
+            }
+            User known = verified.get(token.getToken());
+            if (known != null && !known.expired()) {
+                return checkCurrent(known);
+            }
+            if (!shapedLikeOurs(token.getToken())) {
                 return Future.failedFuture("not a token this server issues");
             }
-            return verifier.authenticate(credentials).compose(this::checkCurrent);
+            return verifier.authenticate(credentials).onSuccess(user -> verified.put(token.getToken(), user))
+                    .compose(this::checkCurrent);
         } catch (RuntimeException e) {
             // the library trips over some malformed claims (e.g. "exp": null); that is a bad token, not a crash
             return Future.failedFuture("malformed token");
