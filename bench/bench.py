@@ -254,6 +254,9 @@ def main():
     finally:
         results["exit_code"] = server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
+    with open(os.path.join(out, "server.log")) as f:
+        # Vert.x's blocked-thread checker: an event loop held for over 2 s, a worker over its limit
+        results["blocked_thread_warnings"] = sum(1 for line in f if "has been blocked for" in line)
     if args.profile:
         results["profile"] = profile_summary(os.path.join(args.work, "server.jfr"), out)
     with open(os.path.join(out, "results.json"), "w") as f:
@@ -439,6 +442,12 @@ def report(r):
                   "%.1f req/s, statuses %s; RSS max first fifth %s MiB, last fifth %s MiB; FDs %s then %s" % (
                       s["rps"], s["statuses"], s["rss_first_fifth_max_mib"], s["rss_last_fifth_max_mib"],
                       s["fds_first_fifth_max"], s["fds_last_fifth_max"])]
+    lines += ["", "Blocked-thread warnings in the server log: %d" % r.get("blocked_thread_warnings", 0)]
+    if r.get("profile"):
+        lines += ["", "## Where the server's CPU went (JFR, whole run)", "",
+                  "| area | share of samples |", "|---|---|"]
+        for area, pct in sorted(r["profile"]["areas_pct"].items(), key=lambda kv: -kv[1]):
+            lines.append("| %s | %.1f%% |" % (area, pct))
     return "\n".join(lines) + "\n"
 
 
