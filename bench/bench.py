@@ -38,15 +38,14 @@ def http(method, url, token=None, body=None, timeout=30):
 class Server:
     """The fat jar, started as the README says, on a fresh data directory."""
 
-    def __init__(self, jar, port, data_dir, extra_env, log_path, profile=None):
+    def __init__(self, jar, port, data_dir, extra_env, log_path):
         env = dict(os.environ)
         env.update({"MRI_HTTP_PORT": str(port), "MRI_DATA_DIR": data_dir, "MRI_ADMIN_EMAIL": ADMIN_EMAIL,
                     "MRI_ADMIN_PASSWORD": ADMIN_PASSWORD})
         env.update(extra_env)
         self.base = "http://127.0.0.1:%d" % port
         self.log = open(log_path, "w")
-        java = ["java"] + (["-XX:StartFlightRecording=filename=%s,settings=profile" % profile] if profile else [])
-        self.process = subprocess.Popen(java + ["-jar", jar], cwd=ROOT, env=env, stdout=self.log,
+        self.process = subprocess.Popen(["java", "-jar", jar], cwd=ROOT, env=env, stdout=self.log,
                                         stderr=subprocess.STDOUT)
         self.data_dir = data_dir
 
@@ -192,11 +191,13 @@ def main():
     parser.add_argument("--runners", default="1")
     parser.add_argument("--intra-op-threads", default="2")
     parser.add_argument("--jmh", default="")
-    parser.add_argument("--profile", action="store_true", help="record the server with JDK Flight Recorder")
+    parser.add_argument("--profile", action="store_true",
+                        help="record the server with JDK Flight Recorder during upload c=32 and GET /MRI/{id}")
     args = parser.parse_args()
     out = args.out
     os.makedirs(out, exist_ok=True)
     results = {"machine": machine(), "settings": vars(args)}
+    PROFILE.update(on=args.profile, work=args.work)
     if args.jmh:
         results["compute"] = compute_limit(args.jmh)
 
@@ -209,7 +210,7 @@ def main():
     data_dir = tempfile.mkdtemp(prefix="mri-bench-")
     server = Server(args.jar, args.port, data_dir, {"MRI_INFERENCE_RUNNERS": args.runners,
                                                      "MRI_INFERENCE_INTRA_OP_THREADS": args.intra_op_threads},
-                    os.path.join(out, "server.log"), os.path.join(args.work, "server.jfr") if args.profile else None)
+                    os.path.join(out, "server.log"))
     try:
         server.wait_ready()
         results["startup_rss_mib"] = round(server.rss_kib() / 1024)
@@ -254,11 +255,12 @@ def main():
     finally:
         results["exit_code"] = server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
+    if PROFILE["results"]:
+        results["profile"] = PROFILE["results"]
     with open(os.path.join(out, "server.log")) as f:
         # Vert.x's blocked-thread checker: an event loop held for over 2 s, a worker over its limit
         results["blocked_thread_warnings"] = sum(1 for line in f if "has been blocked for" in line)
-    if args.profile:
-        results["profile"] = profile_summary(os.path.join(args.work, "server.jfr"), out)
+
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     with open(os.path.join(out, "results.md"), "w") as f:
@@ -266,13 +268,24 @@ def main():
     print(report(results))
 
 
+PROFILE = {"on": False, "work": None, "results": {}}
+
+
 def scenario(server, admin, out, name, run):
+    profiled = PROFILE["on"] and name in ("upload-c32", "get-one")
+    if profiled:
+        jfr = os.path.join(PROFILE["work"], name + ".jfr")
+        subprocess.run(["jcmd", str(server.process.pid), "JFR.start", "name=" + name, "settings=profile",
+                        "filename=" + jfr], check=True, capture_output=True)
     before = scrape(server, admin)
     sampler = Sampler(server)
     sampler.start()
     result = run()
     samples = sampler.stop()
     after = scrape(server, admin)
+    if profiled:
+        subprocess.run(["jcmd", str(server.process.pid), "JFR.stop", "name=" + name], check=True, capture_output=True)
+        PROFILE["results"][name] = profile_summary(jfr, out, name)
     result["rss_max_mib"] = round(max(s[1] for s in samples) / 1024) if samples else None
     result["postgres_rss_max_mib"] = round(max(s[3] for s in samples) / 1024) if samples else None
     result["fds_max"] = max(s[2] for s in samples) if samples else None
@@ -318,37 +331,46 @@ def soak(server, admin, out, image_list, token_file, upload, seconds):
     return result
 
 
-def profile_summary(jfr, out):
-    """Where the server's CPU went: JFR execution samples by top frame, and by the library that frame is in."""
-    # Java code on CPU, and threads inside native code (TensorFlow, OpenCV), minus threads idling in the kernel
+def profile_summary(jfr, out, name):
+    """Where the server's CPU went: JFR samples of Java code on CPU and of threads inside native code (TensorFlow,
+    OpenCV), minus threads idling in the kernel; each sample is put in the area of its innermost frame that belongs
+    to a library or to the server (JDK frames count for whoever called them)."""
     text = subprocess.run(["jfr", "print", "--events", "jdk.ExecutionSample,jdk.NativeMethodSample",
-                           "--stack-depth", "1", jfr], capture_output=True, text=True, check=True).stdout
-    frames = [f for f in re.findall(r"stackTrace = \[\s*\n\s*([^\n]+?)\s+line:", text)
-              if not re.search(r"epollWait|EPoll\.wait|Selector|Object\.wait|Unsafe\.park|Thread\.sleep|accept0|socketRead", f)]
-    counts, areas = {}, {}
-    for frame in frames:
-        method = frame.split("(")[0]
-        counts[method] = counts.get(method, 0) + 1
-        area = next((name for prefix, name in AREAS if method.startswith(prefix)), "other")
+                           "--stack-depth", "30", jfr], capture_output=True, text=True, check=True).stdout
+    counts, areas, total = {}, {}, 0
+    for event in text.split("jdk.")[1:]:
+        frames = re.findall(r"^\s+([\w.$<>]+)\(", event, re.M)
+        if not frames or re.search(r"epollWait|EPoll\.wait|Selector|Object\.wait|Unsafe\.park|Thread\.sleep|accept0|socketRead",
+                                   frames[0]):
+            continue
+        total += 1
+        counts[frames[0]] = counts.get(frames[0], 0) + 1
+        area = "JDK"
+        for frame in frames:
+            match = next((label for prefix, label in AREAS if frame.startswith(prefix)), None)
+            if match:
+                area = match
+                break
         areas[area] = areas.get(area, 0) + 1
-    total = max(1, len(frames))
-    top = sorted(counts.items(), key=lambda kv: -kv[1])[:25]
-    with open(os.path.join(out, "profile.txt"), "w") as f:
-        f.write("JFR execution samples: %d\n\nby area:\n" % len(frames))
+    total = max(1, total)
+    with open(os.path.join(out, "profile-%s.txt" % name), "w") as f:
+        f.write("JFR samples: %d\n\nby area:\n" % total)
         for area, n in sorted(areas.items(), key=lambda kv: -kv[1]):
             f.write("%6.1f%%  %s\n" % (100.0 * n / total, area))
         f.write("\ntop frames:\n")
-        for method, n in top:
+        for method, n in sorted(counts.items(), key=lambda kv: -kv[1])[:25]:
             f.write("%6.1f%%  %s\n" % (100.0 * n / total, method))
-    return {"samples": len(frames), "areas_pct": {a: round(100.0 * n / total, 1) for a, n in areas.items()}}
+    return {"samples": total, "areas_pct": {a: round(100.0 * n / total, 1) for a, n in areas.items()}}
 
 
-AREAS = [("org.tensorflow", "TensorFlow"), ("org.opencv", "OpenCV"), ("io.vertx.pgclient", "PostgreSQL client"),
-         ("io.vertx.sqlclient", "PostgreSQL client"), ("io.netty", "Netty (network I/O)"),
-         ("io.vertx.openapi", "contract validation"), ("io.vertx.json", "JSON / schema"),
-         ("com.fasterxml.jackson", "JSON / schema"), ("io.vertx.ext.auth", "JWT"), ("io.vertx.ext.web", "router"),
-         ("io.vertx.core", "Vert.x core"), ("org.mriclassifier", "server code"), ("java.", "JDK"), ("sun.", "JDK"),
-         ("jdk.", "JDK"), ("ch.qos.logback", "logging"), ("io.micrometer", "metrics")]
+AREAS = [("org.tensorflow", "TensorFlow (native inference)"), ("org.opencv", "OpenCV (native decode, preprocessing)"),
+         ("io.vertx.pgclient", "PostgreSQL client"), ("io.vertx.sqlclient", "PostgreSQL client"),
+         ("io.netty", "Netty (network I/O, HTTP codec)"), ("io.vertx.openapi", "contract validation"),
+         ("io.vertx.json", "JSON (Vert.x)"), ("com.fasterxml.jackson", "JSON (Jackson)"), ("io.vertx.ext.auth", "JWT"),
+         ("io.vertx.ext.web", "router"), ("io.vertx.core.eventbus", "event bus"), ("io.vertx.core.http", "HTTP server"),
+         ("io.vertx.core", "Vert.x core"), ("io.vertx.micrometer", "metrics"), ("io.micrometer", "metrics"),
+         ("ch.qos.logback", "logging"), ("org.mriclassifier.vision", "server: image checks, SHA-256"),
+         ("org.mriclassifier", "server code"), ("at.favre", "bcrypt")]
 
 
 def login(server, email, password):
@@ -443,10 +465,10 @@ def report(r):
                       s["rps"], s["statuses"], s["rss_first_fifth_max_mib"], s["rss_last_fifth_max_mib"],
                       s["fds_first_fifth_max"], s["fds_last_fifth_max"])]
     lines += ["", "Blocked-thread warnings in the server log: %d" % r.get("blocked_thread_warnings", 0)]
-    if r.get("profile"):
-        lines += ["", "## Where the server's CPU went (JFR, whole run)", "",
+    for name, profile in (r.get("profile") or {}).items():
+        lines += ["", "## Where the server's CPU went during %s (JFR, top frame of each sample)" % name, "",
                   "| area | share of samples |", "|---|---|"]
-        for area, pct in sorted(r["profile"]["areas_pct"].items(), key=lambda kv: -kv[1]):
+        for area, pct in sorted(profile["areas_pct"].items(), key=lambda kv: -kv[1]):
             lines.append("| %s | %.1f%% |" % (area, pct))
     return "\n".join(lines) + "\n"
 
