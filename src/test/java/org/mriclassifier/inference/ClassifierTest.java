@@ -111,6 +111,25 @@ class ClassifierTest {
     }
 
     @Test
+    @DisplayName("refuses to pass off NaN or a value outside [0,1] as a probability")
+    void rejectsImpossibleOutputs() throws Exception {
+        Path doubling = MisbehavingModel.write(workspace.resolve("doubling"));
+        try (Classifier classifier = Classifier.load(doubling)) {
+            int perImage = classifier.descriptor().preprocessing().pixelsPerImage();
+            float[] quarter = new float[perImage];
+            java.util.Arrays.fill(quarter, 0.25f);
+            assertEquals(0.5f, classifier.predict(quarter, 1)[0], 1e-6);
+
+            float[] bright = new float[perImage];
+            java.util.Arrays.fill(bright, 1f);
+            assertThrows(InvalidPredictionException.class, () -> classifier.predict(bright, 1));
+            float[] nan = new float[perImage];
+            java.util.Arrays.fill(nan, Float.NaN);
+            assertThrows(InvalidPredictionException.class, () -> classifier.predict(nan, 1));
+        }
+    }
+
+    @Test
     @DisplayName("refuses a folder without model.json, or whose model.json contradicts itself")
     void refusesBrokenModels() throws Exception {
         assertThrows(ModelLoadException.class, () -> Classifier.load(workspace.resolve("nothing-here")));

@@ -74,6 +74,33 @@ class TrainingSmokeTest {
     }
 
     @Test
+    @DisplayName("evaluates a model from the command line: a readable report, the pictures, and a JSON object as the last line")
+    void evaluateCommand() throws Exception {
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream console = System.out;
+        Path pictures = workspace.resolve("pictures");
+        int exit;
+        System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            exit = new CommandLine(new EvaluateCommand()).execute("--model", model.toString(), "--data", data.toString(),
+                    "--split", "validation", "--near-duplicate-distance", "-1", "--pictures", pictures.toString());
+        } finally {
+            System.setOut(console);
+        }
+        assertEquals(0, exit);
+        String[] lines = captured.toString(java.nio.charset.StandardCharsets.UTF_8).strip().split("\\R");
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines[lines.length - 1]);
+        for (String key : List.of("n", "accuracy", "f1", "precision", "recall", "auc", "tp", "tn", "fp", "fn")) {
+            assertTrue(json.has(key), "JSON lacks " + key + ": " + json);
+        }
+        try (Classifier classifier = Classifier.load(model)) {
+            assertEquals(classifier.descriptor().validation().get("all").accuracy(), json.get("accuracy").asDouble(), 1e-12);
+        }
+        assertTrue(java.nio.file.Files.size(pictures.resolve("confusion-matrix.png")) > 1000);
+        assertTrue(java.nio.file.Files.size(pictures.resolve("roc.png")) > 1000);
+    }
+
+    @Test
     @DisplayName("records in model.json how the model was made: architecture, preprocessing, data hash, command")
     void descriptorRecordsProvenance() {
         try (Classifier classifier = Classifier.load(model)) {
