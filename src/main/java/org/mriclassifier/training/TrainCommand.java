@@ -57,7 +57,7 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         requireEmpty(out);
         if (!DeterministicOps.enabled()) {
-            LOG.warn("{} is not set: this run's figures will differ slightly from a rerun of the same command", DeterministicOps.ENV);
+            LOG.warn("{} is not set: this run's figures will differ from a rerun of the same command", DeterministicOps.ENV);
         }
         PreprocessSpec spec = options.preprocessSpec();
         HyperParameters hyper = options.hyperParameters();
