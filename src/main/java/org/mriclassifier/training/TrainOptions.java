@@ -66,6 +66,11 @@ public final class TrainOptions {
     @Option(names = "--brightness", defaultValue = "0.2", description = "Augmentation: maximum brightness change, as a fraction (default: ${DEFAULT-VALUE}).")
     double brightness;
 
+    @Option(names = "--oversample", paramLabel = "DIR=K", mapFallbackValue = "1",
+            description = "Show the training images of data folder DIR (as given to --data) K times per epoch, each copy augmented "
+                    + "anew, so a small source is not drowned by a large one (repeatable).")
+    java.util.Map<String, Integer> oversample = new java.util.LinkedHashMap<>();
+
     @Option(names = "--threshold", defaultValue = "0.5", description = "Decision threshold stored with the model (default: ${DEFAULT-VALUE}).")
     double threshold;
 

@@ -32,7 +32,7 @@ class TrainingSmokeTest {
         long start = System.currentTimeMillis();
         int exit = new CommandLine(new TrainCommand()).execute("--data", data.toString(), "--arch", "bncnn",
                 "--input-size", "32", "--filters", "8", "--epochs", "10", "--batch", "16", "--learning-rate", "0.003",
-                "--validation-split", "0.25", "--seed", "5", "--threads", "2", "--near-duplicate-distance", "-1", "--out", model.toString());
+                "--validation-split", "0.25", "--seed", "5", "--oversample", data + "=2", "--threads", "2", "--near-duplicate-distance", "-1", "--out", model.toString());
         trainingMillis = System.currentTimeMillis() - start;
         assertEquals(0, exit, "train command failed");
     }
@@ -110,7 +110,9 @@ class TrainingSmokeTest {
             assertEquals(List.of(-1L, 32L, 32L, 1L), d.input().shape());
             assertEquals(64, d.training().trainSetSha256().length());
             assertTrue(d.training().command().startsWith("java -jar target/mri-classifier.jar train --data "), d.training().command());
+            // oversampling repeats images within an epoch; the counts stay those of distinct images
             assertEquals(240 - d.training().exactDuplicatesRemoved(), d.training().trainImages() + d.training().validationImages());
+            assertEquals(java.util.Map.of(data.toString(), 2), d.training().hyperParameters().get("oversample"));
         }
     }
 }
