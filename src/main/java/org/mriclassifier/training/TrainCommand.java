@@ -242,6 +242,7 @@ public final class TrainCommand implements Callable<Integer> {
         hyperParameters.put("validationSplit", options.validationSplit);
         hyperParameters.put("tuningSplit", hyper.tuningSplit());
         hyperParameters.put("patience", hyper.patience());
+        hyperParameters.put("fineTune", hyper.fineTune());
         hyperParameters.put("nearDuplicateDistance", data.nearDuplicateDistance());
         hyperParameters.put("keepDuplicates", data.keepDuplicates());
         hyperParameters.put("deterministicOps", DeterministicOps.enabled());
