@@ -75,7 +75,7 @@ public final class TrainCommand implements Callable<Integer> {
                 : new Split(allIndices(prepared), new int[0]);
         List<Sample> validation = prepared.select(split.heldOut());
         Sides sides = sides(prepared, split.train(), hyper);
-        console.printf("Images: %d distinct (%d exact duplicate copies removed), %d training (%d per epoch with oversampling), %d tuning, %d validation%n",
+        console.printf("Images: %d distinct (%d exact duplicate copies removed), %d training (%d presentations per epoch, oversampling included), %d tuning, %d validation%n",
                 prepared.samples().size(), prepared.dedup().removedCopies(), sides.fit().stream().distinct().count(), sides.fit().size(),
                 sides.tuning().size(), validation.size());
 

@@ -31,8 +31,10 @@ class ClassifierTest {
     static void trainTinySeedModel() throws Exception {
         Path data = DrawnDataset.write(workspace.resolve("drawn"), 20, 3);
         model = workspace.resolve("seed-model");
+        // a tuning split with patience 1 and fine-tuning also runs the early-stopping and checkpoint-restoring paths
         int exit = new CommandLine(new TrainCommand()).execute("--data", data.toString(), "--arch", "seed",
-                "--epochs", "1", "--threads", "2", "--near-duplicate-distance", "-1", "--out", model.toString());
+                "--epochs", "4", "--tuning-split", "0.25", "--patience", "1", "--fine-tune",
+                "--threads", "2", "--near-duplicate-distance", "-1", "--out", model.toString());
         assertEquals(0, exit);
     }
 
