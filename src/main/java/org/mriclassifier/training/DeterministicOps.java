@@ -4,8 +4,8 @@ import java.util.Locale;
 
 /**
  * TensorFlow's CPU kernels are not bit-for-bit repeatable by default: the same training command gave losses
- * differing from the first epoch on. The native library makes them repeatable when the process starts with
- * TF_DETERMINISTIC_OPS=1, which only the environment can set.
+ * differing from the first epoch on. With TF_DETERMINISTIC_OPS=1 (which only the environment can set) the first
+ * epochs repeat exactly, though small differences still appeared after some twenty epochs here.
  */
 public final class DeterministicOps {
 

@@ -12,9 +12,12 @@ package org.mriclassifier.training;
  * @param tuningSplit     share of the training side held back to pick the best epoch (0 = train all epochs, keep the last)
  * @param patience        epochs without a better tuning loss before stopping early
  * @param augment         training-side augmentation
+ * @param fineTune        when the tuning loss stalls, return to the best epoch and go on at a tenth of the learning rate
+ *                        (once) before stopping
  */
 public record HyperParameters(int epochs, int batchSize, double learningRate, long seed, int filters, double l2,
-                              double tuningSplit, int patience, AugmentSpec augment) {
+                              double tuningSplit, int patience, AugmentSpec augment,
+                              boolean fineTune) {
 
     public HyperParameters {
         if (epochs < 1 || batchSize < 1 || learningRate <= 0 || filters < 1 || l2 < 0 || tuningSplit < 0 || tuningSplit >= 1 || patience < 1) {

@@ -1,7 +1,6 @@
 package org.mriclassifier.training;
 
 import org.mriclassifier.vision.PreprocessSpec;
-import org.mriclassifier.vision.Preprocessed;
 import org.mriclassifier.vision.Preprocessor;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;

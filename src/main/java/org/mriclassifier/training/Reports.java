@@ -70,7 +70,9 @@ public final class Reports {
     public static String commandLine(String command, List<String> args) {
         StringBuilder line = new StringBuilder(DeterministicOps.enabled() ? DeterministicOps.ENV + "=1 " : "")
                 .append("java -jar target/mri-classifier.jar ").append(command);
-        for (String arg : args) {
+        // picocli's original arguments start with the subcommand's name when it ran through Main
+        List<String> options = !args.isEmpty() && args.get(0).equals(command) ? args.subList(1, args.size()) : args;
+        for (String arg : options) {
             line.append(' ').append(arg.contains(" ") ? "'" + arg + "'" : arg);
         }
         return line.toString();

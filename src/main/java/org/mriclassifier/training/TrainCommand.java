@@ -57,8 +57,9 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         requireEmpty(out);
         if (!DeterministicOps.enabled()) {
-            LOG.warn("{} is not set: this run's figures will differ slightly from a rerun of the same command", DeterministicOps.ENV);
+            LOG.warn("{} is not set: this run's figures will differ from a rerun of the same command", DeterministicOps.ENV);
         }
+        requireKnownOversampleFolders();
         PreprocessSpec spec = options.preprocessSpec();
         HyperParameters hyper = options.hyperParameters();
         LOG.info("Training {} on {} with input {}x{}x{}, {}", options.architecture().name(), data.dataDirs(),
@@ -74,8 +75,9 @@ public final class TrainCommand implements Callable<Integer> {
                 : new Split(allIndices(prepared), new int[0]);
         List<Sample> validation = prepared.select(split.heldOut());
         Sides sides = sides(prepared, split.train(), hyper);
-        console.printf("Images: %d distinct (%d exact duplicate copies removed), %d training, %d tuning, %d validation%n",
-                prepared.samples().size(), prepared.dedup().removedCopies(), sides.fit().size(), sides.tuning().size(), validation.size());
+        console.printf("Images: %d distinct (%d exact duplicate copies removed), %d training (%d presentations per epoch, oversampling included), %d tuning, %d validation%n",
+                prepared.samples().size(), prepared.dedup().removedCopies(), sides.fit().stream().distinct().count(), sides.fit().size(),
+                sides.tuning().size(), validation.size());
 
         Evaluation evaluation;
         TrainingResult result;
@@ -193,12 +195,37 @@ public final class TrainCommand implements Callable<Integer> {
     private Sides sides(PreparedData prepared, int[] trainIndices, HyperParameters hyper) {
         List<Sample> trainSide = prepared.select(trainIndices);
         if (hyper.tuningSplit() <= 0) {
-            return new Sides(trainSide, List.of());
+            return new Sides(oversampled(trainSide), List.of());
         }
         // a different seed than the outer split's, so the tuning share is not the same draw again
         Split inner = StratifiedSplitter.holdOut(trainSide, prepared.groupsOf(trainIndices), hyper.tuningSplit(), hyper.seed() + 1);
-        return new Sides(inner.train().length == 0 ? List.of() : java.util.Arrays.stream(inner.train()).mapToObj(trainSide::get).toList(),
+        return new Sides(oversampled(java.util.Arrays.stream(inner.train()).mapToObj(trainSide::get).toList()),
                 java.util.Arrays.stream(inner.heldOut()).mapToObj(trainSide::get).toList());
+    }
+
+    /** The fitting side with each --oversample folder's images repeated; the augmenter makes every copy differ. */
+    private List<Sample> oversampled(List<Sample> fit) {
+        if (options.oversample.isEmpty()) {
+            return fit;
+        }
+        List<Sample> repeated = new ArrayList<>(fit.size());
+        for (Sample sample : fit) {
+            int copies = options.oversample.getOrDefault(sample.dataset(), 1);
+            for (int c = 0; c < copies; c++) {
+                repeated.add(sample);
+            }
+        }
+        return repeated;
+    }
+
+    private void requireKnownOversampleFolders() {
+        List<String> given = data.dataDirs().stream().map(Path::toString).toList();
+        options.oversample.forEach((dir, copies) -> {
+            if (!given.contains(dir) || copies < 1) {
+                throw new IllegalArgumentException("--oversample " + dir + "=" + copies + ": DIR must be one of the --data folders "
+                        + given + " and K at least 1");
+            }
+        });
     }
 
     private ModelDescriptor descriptor(PreprocessSpec spec, HyperParameters hyper, PreparedData prepared, Sides sides,
@@ -215,15 +242,17 @@ public final class TrainCommand implements Callable<Integer> {
         hyperParameters.put("validationSplit", options.validationSplit);
         hyperParameters.put("tuningSplit", hyper.tuningSplit());
         hyperParameters.put("patience", hyper.patience());
+        hyperParameters.put("fineTune", hyper.fineTune());
         hyperParameters.put("nearDuplicateDistance", data.nearDuplicateDistance());
         hyperParameters.put("keepDuplicates", data.keepDuplicates());
         hyperParameters.put("deterministicOps", DeterministicOps.enabled());
         hyperParameters.put("augmentation", hyper.augment());
-        List<Sample> trainingImages = Stream.concat(sides.fit().stream(), sides.tuning().stream()).toList();
+        hyperParameters.put("oversample", options.oversample);
+        List<Sample> trainingImages = Stream.concat(sides.fit().stream(), sides.tuning().stream()).distinct().toList();
         ModelDescriptor.TrainingInfo training = new ModelDescriptor.TrainingInfo(
                 data.dataDirs().stream().map(Path::toString).toList(),
                 Reports.commandLine("train", commandSpec.commandLine().getParseResult().originalArgs()),
-                hyperParameters, sides.fit().size(), sides.tuning().size(), validation.size(),
+                hyperParameters, trainingImages.size() - sides.tuning().size(), sides.tuning().size(), validation.size(),
                 SampleSetHash.of(trainingImages), SampleSetHash.of(validation), prepared.dedup().removedCopies(),
                 result.keptEpoch(), result.history().size(), result.secondsPerEpoch());
         String description = String.format(java.util.Locale.ROOT, "stratified %.0f%% validation split (seed %d) of %s, deduplicated",

@@ -31,6 +31,10 @@ public final class TrainOptions {
     @Option(names = "--patience", defaultValue = "6", description = "Epochs without a better tuning loss before stopping (default: ${DEFAULT-VALUE}).")
     int patience;
 
+    @Option(names = "--fine-tune", description = "With a tuning split: when the tuning loss stalls, go back to the best epoch "
+            + "and continue at a tenth of the learning rate until it stalls again.")
+    boolean fineTune;
+
     @Option(names = "--folds", defaultValue = "0", description = "Cross-validation with K folds instead of one model: reports mean and spread (default: off).")
     int folds;
 
@@ -66,6 +70,11 @@ public final class TrainOptions {
     @Option(names = "--brightness", defaultValue = "0.2", description = "Augmentation: maximum brightness change, as a fraction (default: ${DEFAULT-VALUE}).")
     double brightness;
 
+    @Option(names = "--oversample", paramLabel = "DIR=K", mapFallbackValue = "1",
+            description = "Show the training images of data folder DIR (as given to --data) K times per epoch, each copy augmented "
+                    + "anew, so a small source is not drowned by a large one (repeatable).")
+    java.util.Map<String, Integer> oversample = new java.util.LinkedHashMap<>();
+
     @Option(names = "--threshold", defaultValue = "0.5", description = "Decision threshold stored with the model (default: ${DEFAULT-VALUE}).")
     double threshold;
 
@@ -78,7 +87,7 @@ public final class TrainOptions {
                 ? new AugmentSpec(true, rotation, flipHorizontal, flipVertical, zoom, brightness)
                 : AugmentSpec.none();
         int baseFilters = filters != null ? filters : architecture().defaultFilters();
-        return new HyperParameters(epochs, batchSize, learningRate, seed, baseFilters, l2, tuningSplit, patience, augmentation);
+        return new HyperParameters(epochs, batchSize, learningRate, seed, baseFilters, l2, tuningSplit, patience, augmentation, fineTune);
     }
 
     org.mriclassifier.vision.PreprocessSpec preprocessSpec() {

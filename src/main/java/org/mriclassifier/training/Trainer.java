@@ -20,7 +20,8 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * Runs mini-batch Adam epochs over the training side, augmenting it, and, when a tuning side is given, keeps the
- * weights of the epoch with the lowest tuning loss and stops after {@code patience} epochs without improvement.
+ * weights of the epoch with the lowest tuning loss and stops after {@code patience} epochs without improvement
+ * (with fine-tuning: first goes back to the best weights and continues at a tenth of the learning rate).
  */
 public final class Trainer {
 
@@ -48,6 +49,8 @@ public final class Trainer {
         double bestLoss = Double.POSITIVE_INFINITY;
         int keptEpoch = 0;
         double totalSeconds = 0;
+        int patienceFrom = 0;
+        boolean fineTuning = false;
         Random random = new Random(hyper.seed());
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < trainSide.size(); i++) {
@@ -57,7 +60,8 @@ public final class Trainer {
             for (int epoch = 1; epoch <= hyper.epochs(); epoch++) {
                 long start = System.nanoTime();
                 java.util.Collections.shuffle(order, random);
-                double[] lossAndAccuracy = runEpoch(session, trainSide, order, random, trainingMode);
+                double[] lossAndAccuracy = runEpoch(session, trainSide, order, random, trainingMode,
+                        fineTuning ? graph.fineTuneStep() : graph.trainStep());
                 recalibrateStatistics(session, trainSide, order, trainingMode);
                 EpochRecord record = tuningSide.isEmpty()
                         ? new EpochRecord(epoch, lossAndAccuracy[0], lossAndAccuracy[1], Double.NaN, Double.NaN, Double.NaN, 0)
@@ -74,7 +78,15 @@ public final class Trainer {
                     session.save(best);
                 }
                 logProgress(record, totalSeconds / epoch, improved);
-                if (!tuningSide.isEmpty() && epoch - keptEpoch >= hyper.patience()) {
+                if (!tuningSide.isEmpty() && epoch - Math.max(keptEpoch, patienceFrom) >= hyper.patience()) {
+                    if (hyper.fineTune() && !fineTuning) {
+                        fineTuning = true;
+                        patienceFrom = epoch;
+                        session.restore(best);
+                        LOG.info("Tuning loss stalled: back to epoch {}, continuing at learning rate {}", keptEpoch,
+                                hyper.learningRate() * TrainingGraph.FINE_TUNE_RATE_FACTOR);
+                        continue;
+                    }
                     LOG.info("Stopping early: no better tuning loss for {} epochs; keeping epoch {}", hyper.patience(), keptEpoch);
                     break;
                 }
@@ -90,7 +102,7 @@ public final class Trainer {
         }
     }
 
-    private double[] runEpoch(Session session, List<Sample> trainSide, List<Integer> order, Random random, TFloat32 trainingMode) {
+    private double[] runEpoch(Session session, List<Sample> trainSide, List<Integer> order, Random random, TFloat32 trainingMode, Op step) {
         double lossSum = 0;
         int correct = 0;
         for (int start = 0; start < order.size(); start += hyper.batchSize()) {
@@ -104,7 +116,7 @@ public final class Trainer {
             }
             try (TFloat32 imageTensor = Batches.images(images, spec.outputSize(), spec.channels());
                  TFloat32 labelTensor = Batches.labels(labels);
-                 Result result = trainingStep(session, imageTensor, labelTensor, trainingMode).run()) {
+                 Result result = trainingStep(session, imageTensor, labelTensor, trainingMode, step).run()) {
                 lossSum += ((TFloat32) result.get(0)).getFloat() * labels.length;
                 float[] scores = Batches.column((TFloat32) result.get(1));
                 for (int i = 0; i < labels.length; i++) {
@@ -138,12 +150,12 @@ public final class Trainer {
         }
     }
 
-    private Runner trainingStep(Session session, TFloat32 images, TFloat32 labels, TFloat32 trainingMode) {
+    private Runner trainingStep(Session session, TFloat32 images, TFloat32 labels, TFloat32 trainingMode, Op step) {
         Runner runner = session.runner()
                 .feed(graph.images(), images)
                 .feed(graph.labels(), labels)
                 .feed(graph.training(), trainingMode)
-                .addTarget(graph.trainStep())
+                .addTarget(step)
                 .fetch(graph.loss())
                 .fetch(graph.probability());
         for (Op update : graph.statisticUpdates()) {

@@ -26,6 +26,7 @@ public final class TrainingGraph implements AutoCloseable {
     public static final String LABEL = "label";
     public static final String TRAINING_FLAG = "training";
     public static final String SIGNATURE_KEY = "serving_default";
+    static final double FINE_TUNE_RATE_FACTOR = 0.1;
 
     private final Graph graph;
     private final Placeholder<TFloat32> images;
@@ -34,11 +35,12 @@ public final class TrainingGraph implements AutoCloseable {
     private final Operand<TFloat32> probability;
     private final Operand<TFloat32> loss;
     private final Op trainStep;
+    private final Op fineTuneStep;
     private final List<Op> statisticUpdates;
     private final Operand<TFloat32> statisticsKeep;
 
     private TrainingGraph(Graph graph, Placeholder<TFloat32> images, Placeholder<TFloat32> labels, Operand<TFloat32> training,
-                          Operand<TFloat32> probability, Operand<TFloat32> loss, Op trainStep, List<Op> statisticUpdates,
+                          Operand<TFloat32> probability, Operand<TFloat32> loss, Op trainStep, Op fineTuneStep, List<Op> statisticUpdates,
                           Operand<TFloat32> statisticsKeep) {
         this.graph = graph;
         this.images = images;
@@ -47,6 +49,7 @@ public final class TrainingGraph implements AutoCloseable {
         this.probability = probability;
         this.loss = loss;
         this.trainStep = trainStep;
+        this.fineTuneStep = fineTuneStep;
         this.statisticUpdates = statisticUpdates;
         this.statisticsKeep = statisticsKeep;
     }
@@ -76,7 +79,10 @@ public final class TrainingGraph implements AutoCloseable {
                     .filter(g -> !statistics.contains(g.getVariable().op().name()))
                     .toList();
             Op trainStep = adam.applyGradients(List.copyOf(gradients), "train");
-            return new TrainingGraph(graph, images, labels, training, probability, loss, trainStep, layers.statisticUpdates(),
+            // a second Adam with its own moments, sharing the gradients, for the lower-rate phase
+            Op fineTuneStep = new Adam(graph, "AdamFineTune", (float) (hyper.learningRate() * FINE_TUNE_RATE_FACTOR))
+                    .applyGradients(List.copyOf(gradients), "train_fine_tune");
+            return new TrainingGraph(graph, images, labels, training, probability, loss, trainStep, fineTuneStep, layers.statisticUpdates(),
                     layers.statisticsKeepOrNull());
         } catch (RuntimeException e) {
             graph.close();
@@ -132,6 +138,10 @@ public final class TrainingGraph implements AutoCloseable {
 
     Op trainStep() {
         return trainStep;
+    }
+
+    Op fineTuneStep() {
+        return fineTuneStep;
     }
 
     List<Op> statisticUpdates() {

@@ -31,8 +31,10 @@ class ClassifierTest {
     static void trainTinySeedModel() throws Exception {
         Path data = DrawnDataset.write(workspace.resolve("drawn"), 20, 3);
         model = workspace.resolve("seed-model");
+        // a tuning split with patience 1 and fine-tuning also runs the early-stopping and checkpoint-restoring paths
         int exit = new CommandLine(new TrainCommand()).execute("--data", data.toString(), "--arch", "seed",
-                "--epochs", "1", "--threads", "2", "--near-duplicate-distance", "-1", "--out", model.toString());
+                "--epochs", "4", "--tuning-split", "0.25", "--patience", "1", "--fine-tune",
+                "--threads", "2", "--near-duplicate-distance", "-1", "--out", model.toString());
         assertEquals(0, exit);
     }
 
@@ -107,6 +109,25 @@ class ClassifierTest {
             int perImage = classifier.descriptor().preprocessing().pixelsPerImage();
             assertThrows(IllegalArgumentException.class, () -> classifier.predict(new float[perImage + 1], 1));
             assertThrows(IllegalArgumentException.class, () -> classifier.predict(new float[0], 0));
+        }
+    }
+
+    @Test
+    @DisplayName("refuses to pass off NaN or a value outside [0,1] as a probability")
+    void rejectsImpossibleOutputs() throws Exception {
+        Path doubling = MisbehavingModel.write(workspace.resolve("doubling"));
+        try (Classifier classifier = Classifier.load(doubling)) {
+            int perImage = classifier.descriptor().preprocessing().pixelsPerImage();
+            float[] quarter = new float[perImage];
+            java.util.Arrays.fill(quarter, 0.25f);
+            assertEquals(0.5f, classifier.predict(quarter, 1)[0], 1e-6);
+
+            float[] bright = new float[perImage];
+            java.util.Arrays.fill(bright, 1f);
+            assertThrows(InvalidPredictionException.class, () -> classifier.predict(bright, 1));
+            float[] nan = new float[perImage];
+            java.util.Arrays.fill(nan, Float.NaN);
+            assertThrows(InvalidPredictionException.class, () -> classifier.predict(nan, 1));
         }
     }
 

@@ -32,7 +32,7 @@ class TrainingSmokeTest {
         long start = System.currentTimeMillis();
         int exit = new CommandLine(new TrainCommand()).execute("--data", data.toString(), "--arch", "bncnn",
                 "--input-size", "32", "--filters", "8", "--epochs", "10", "--batch", "16", "--learning-rate", "0.003",
-                "--validation-split", "0.25", "--seed", "5", "--threads", "2", "--near-duplicate-distance", "-1", "--out", model.toString());
+                "--validation-split", "0.25", "--seed", "5", "--oversample", data + "=2", "--threads", "2", "--near-duplicate-distance", "-1", "--out", model.toString());
         trainingMillis = System.currentTimeMillis() - start;
         assertEquals(0, exit, "train command failed");
     }
@@ -74,6 +74,33 @@ class TrainingSmokeTest {
     }
 
     @Test
+    @DisplayName("evaluates a model from the command line: a readable report, the pictures, and a JSON object as the last line")
+    void evaluateCommand() throws Exception {
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream console = System.out;
+        Path pictures = workspace.resolve("pictures");
+        int exit;
+        System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            exit = new CommandLine(new EvaluateCommand()).execute("--model", model.toString(), "--data", data.toString(),
+                    "--split", "validation", "--near-duplicate-distance", "-1", "--pictures", pictures.toString());
+        } finally {
+            System.setOut(console);
+        }
+        assertEquals(0, exit);
+        String[] lines = captured.toString(java.nio.charset.StandardCharsets.UTF_8).strip().split("\\R");
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines[lines.length - 1]);
+        for (String key : List.of("n", "accuracy", "f1", "precision", "recall", "auc", "tp", "tn", "fp", "fn")) {
+            assertTrue(json.has(key), "JSON lacks " + key + ": " + json);
+        }
+        try (Classifier classifier = Classifier.load(model)) {
+            assertEquals(classifier.descriptor().validation().get("all").accuracy(), json.get("accuracy").asDouble(), 1e-12);
+        }
+        assertTrue(java.nio.file.Files.size(pictures.resolve("confusion-matrix.png")) > 1000);
+        assertTrue(java.nio.file.Files.size(pictures.resolve("roc.png")) > 1000);
+    }
+
+    @Test
     @DisplayName("records in model.json how the model was made: architecture, preprocessing, data hash, command")
     void descriptorRecordsProvenance() {
         try (Classifier classifier = Classifier.load(model)) {
@@ -83,7 +110,9 @@ class TrainingSmokeTest {
             assertEquals(List.of(-1L, 32L, 32L, 1L), d.input().shape());
             assertEquals(64, d.training().trainSetSha256().length());
             assertTrue(d.training().command().startsWith("java -jar target/mri-classifier.jar train --data "), d.training().command());
+            // oversampling repeats images within an epoch; the counts stay those of distinct images
             assertEquals(240 - d.training().exactDuplicatesRemoved(), d.training().trainImages() + d.training().validationImages());
+            assertEquals(java.util.Map.of(data.toString(), 2), d.training().hyperParameters().get("oversample"));
         }
     }
 }
