@@ -31,6 +31,7 @@ import org.mriclassifier.inference.InferenceMetrics;
 import org.mriclassifier.inference.ModelRunner;
 import org.mriclassifier.lifecycle.Lifecycle;
 import org.mriclassifier.lifecycle.Observability;
+import org.mriclassifier.mri.ClassificationLoad;
 import org.mriclassifier.mri.MriService;
 import org.mriclassifier.users.FirstStart;
 import org.mriclassifier.users.UserService;
@@ -118,6 +119,7 @@ public final class Server {
         int runners = config.getJsonObject("inference").getInteger("runners", 1);
         AtomicInteger runnerIndex = new AtomicInteger();
         Classifier classifier = foundation.classifier();
+        ClassificationLoad load = new ClassificationLoad(config.getJsonObject("mri").getInteger("max_classifications_in_flight", 32));
         PasswordWork passwords = withHttp ? new PasswordWork(vertx, foundation.hasher(),
                 Math.max(1, Runtime.getRuntime().availableProcessors()), 64) : null;
         Pool pool = PoolFactory.shared(vertx, verticleConfig.getJsonObject("db"));
@@ -132,7 +134,7 @@ public final class Server {
                         workers(verticleConfig, "mri-inference", runners))))
                 .compose(v -> record(deployments, vertx.deployVerticle(
                         new InferenceBatcher(classifier.descriptor(), metrics), single)))
-                .compose(v -> record(deployments, vertx.deployVerticle(new MriService(metrics), single)));
+                .compose(v -> record(deployments, vertx.deployVerticle(new MriService(metrics, load), single)));
         if (withHttp) {
             TokenIssuer tokens = new TokenIssuer(vertx, foundation.jwtKey(), config.getJsonObject("jwt"));
             UploadBudget uploads = new UploadBudget(config.getJsonObject("mri").getLong("upload_buffer_bytes_max", 256L << 20));
@@ -141,7 +143,7 @@ public final class Server {
                     .compose(v -> record(deployments, vertx.deployVerticle(new AuthService(passwords, tokens), single)))
                     .compose(v -> FirstStart.ensureAdmin(pool, passwords, vertx.eventBus(), config.getJsonObject("admin")))
                     .compose(v -> record(deployments, vertx.deployVerticle(
-                            () -> new HttpVerticle(tokens, lifecycle, () -> modelLoaded(vertx), registry, uploads),
+                            () -> new HttpVerticle(tokens, lifecycle, () -> modelLoaded(vertx), registry, uploads, load),
                             new DeploymentOptions().setConfig(verticleConfig)
                                     .setInstances(config.getJsonObject("http").getInteger("instances", 2)))));
         }

@@ -27,6 +27,7 @@ import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.bus.Services;
 import org.mriclassifier.db.PoolFactory;
 import org.mriclassifier.lifecycle.Lifecycle;
+import org.mriclassifier.mri.ClassificationLoad;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,15 +45,18 @@ public final class HttpVerticle extends VerticleBase {
     private final Supplier<Future<Boolean>> modelLoaded;
     private final PrometheusMeterRegistry registry;
     private final UploadBudget uploads;
+    private final ClassificationLoad load;
     private HttpServer server;
 
     /**
      * @param uploads the process-wide budget of upload bytes held in memory, shared by every instance
+     * @param load    the classifications in progress, to refuse uploads early when the server is full
      */
     public HttpVerticle(TokenIssuer tokens, Lifecycle lifecycle, Supplier<Future<Boolean>> modelLoaded,
-                        PrometheusMeterRegistry registry, UploadBudget uploads) {
+                        PrometheusMeterRegistry registry, UploadBudget uploads, ClassificationLoad load) {
         this.tokens = tokens;
         this.uploads = uploads;
+        this.load = load;
         this.lifecycle = lifecycle;
         this.modelLoaded = modelLoaded;
         this.registry = registry;
@@ -109,7 +113,7 @@ public final class HttpVerticle extends VerticleBase {
         router.route().order(-10).handler(TimeoutHandler.create(http.getLong("request_timeout_ms", 30_000L), 503));
         JsonObject vision = config().getJsonObject("vision");
         // a path-less route, so the metrics' route label stays the contract's "/MRI"
-        UploadReader uploadReader = new UploadReader(tokenAuth, vision.getLong("max_image_bytes", 10L << 20), uploads);
+        UploadReader uploadReader = new UploadReader(tokenAuth, vision.getLong("max_image_bytes", 10L << 20), uploads, load);
         router.route().order(-5).handler(ctx -> {
             if (UploadReader.isUpload(ctx)) {
                 uploadReader.handle(ctx);

@@ -11,6 +11,7 @@ import io.vertx.ext.web.handler.HttpException;
 import java.util.Locale;
 import org.mriclassifier.auth.TokenAuth;
 import org.mriclassifier.bus.ServiceException;
+import org.mriclassifier.mri.ClassificationLoad;
 
 /**
  * Reads the body of {@code POST /MRI} into memory, after the token has been checked: an anonymous client never
@@ -25,6 +26,8 @@ final class UploadReader implements Handler<RoutingContext> {
     /** Set on requests whose connection must close once the (error) response is written. */
     static final String CLOSE_AFTER_RESPONSE = "mri.close.after.response";
     private static final long FORM_OVERHEAD = 64 * 1024;
+    /** Bodies up to this size are read and dropped when refused, keeping the connection. */
+    private static final long DRAIN_LIMIT = 256 * 1024;
 
     /** What was read: a multipart form (file + attributes) or a JSON body. */
     record Body(Buffer file, String fileContentType, MultiMap attributes, Buffer json) {
@@ -33,11 +36,13 @@ final class UploadReader implements Handler<RoutingContext> {
     private final TokenAuth auth;
     private final long maxImageBytes;
     private final UploadBudget budget;
+    private final ClassificationLoad load;
 
-    UploadReader(TokenAuth auth, long maxImageBytes, UploadBudget budget) {
+    UploadReader(TokenAuth auth, long maxImageBytes, UploadBudget budget, ClassificationLoad load) {
         this.auth = auth;
         this.maxImageBytes = maxImageBytes;
         this.budget = budget;
+        this.load = load;
     }
 
     /** Whether this request is an upload: POST on /MRI, however its path is spelled (/MRI/, //MRI, /%4DRI). */
@@ -64,10 +69,21 @@ final class UploadReader implements Handler<RoutingContext> {
     }
 
     /**
-     * An answer before the body was read: the unread body is not wanted, so the connection closes once the
-     * answer is out (the client learns at once; nothing waits for an idle timeout).
+     * An answer before the body was read. A small body is read and dropped, so the connection stays open for the
+     * client's next request (under overload, reconnecting would cost more than the bytes); a large or unknown
+     * one is not wanted at all: the connection closes once the answer is out. Either way nothing waits for an
+     * idle timeout.
      */
     static void refuse(RoutingContext ctx, Throwable failure) {
+        HttpServerRequest request = ctx.request();
+        // the contract's route never sees this request: name it here, so refusals count under /MRI in /metrics
+        request.routed("/MRI");
+        long declared = contentLength(request);
+        if (declared >= 0 && declared <= DRAIN_LIMIT && !request.isEnded()) {
+            request.handler(ignored -> { }).exceptionHandler(e -> { }).endHandler(end -> ctx.fail(failure));
+            request.resume();
+            return;
+        }
         ctx.put(CLOSE_AFTER_RESPONSE, true);
         ctx.fail(failure);
     }
@@ -88,7 +104,8 @@ final class UploadReader implements Handler<RoutingContext> {
             return;
         }
         long reserved = declared >= 0 ? declared : limit;
-        if (!budget.tryAcquire(reserved)) {
+        // full already: say so before reading (and paying for) a body that would only be refused
+        if (load.full() || !budget.tryAcquire(reserved)) {
             refuse(ctx, ServiceException.retryLater(503, "too many uploads in progress; try again shortly", 1));
             return;
         }

@@ -16,15 +16,15 @@ import org.mriclassifier.bus.ServiceException;
  */
 final class Admissions {
 
-    private final int maxInFlight;
+    private final ClassificationLoad load;
     private final int maxPerUser;
     private final long maxBytes;
     private final Map<String, Integer> perUser = new HashMap<>();
     private int inFlight;
     private long bytes;
 
-    Admissions(int maxInFlight, int maxPerUser, long maxBytes) {
-        this.maxInFlight = maxInFlight;
+    Admissions(ClassificationLoad load, int maxPerUser, long maxBytes) {
+        this.load = load;
         this.maxPerUser = maxPerUser;
         this.maxBytes = maxBytes;
     }
@@ -35,11 +35,12 @@ final class Admissions {
             return Future.failedFuture(ServiceException.retryLater(429,
                     "you have " + maxPerUser + " classifications in progress; wait for them to finish", 1));
         }
-        if (inFlight >= maxInFlight || (inFlight > 0 && bytes + imageBytes > maxBytes)) {
+        if (inFlight >= load.max() || (inFlight > 0 && bytes + imageBytes > maxBytes)) {
             return Future.failedFuture(ServiceException.retryLater(503,
                     "the server is classifying at capacity; try again shortly", 1));
         }
         inFlight++;
+        load.started();
         bytes += imageBytes;
         perUser.merge(user, 1, Integer::sum);
         Future<T> running;
@@ -50,6 +51,7 @@ final class Admissions {
         }
         return running.andThen(done -> {
             inFlight--;
+            load.finished();
             bytes -= imageBytes;
             perUser.computeIfPresent(user, (k, n) -> n > 1 ? n - 1 : null);
         });

@@ -44,6 +44,7 @@ public final class MriService extends VerticleBase {
     private static final Pattern HOSPITAL = Pattern.compile("[^\\x00-\\x1F\\x7F]{1,100}");
 
     private final InferenceMetrics metrics;
+    private final ClassificationLoad load;
     private final MriRepository repository = new MriRepository();
     private Admissions admissions;
     private Pool pool;
@@ -51,8 +52,9 @@ public final class MriService extends VerticleBase {
     private long visionTimeoutMs;
     private long inferenceTimeoutMs;
 
-    public MriService(InferenceMetrics metrics) {
+    public MriService(InferenceMetrics metrics, ClassificationLoad load) {
         this.metrics = metrics;
+        this.load = load;
     }
 
     @Override
@@ -62,8 +64,7 @@ public final class MriService extends VerticleBase {
         pageSizeMax = mri.getInteger("page_size_max", 100);
         visionTimeoutMs = config().getJsonObject("vision", new JsonObject()).getLong("timeout_ms", 10_000L);
         inferenceTimeoutMs = config().getJsonObject("inference", new JsonObject()).getLong("timeout_ms", 10_000L);
-        admissions = new Admissions(mri.getInteger("max_classifications_in_flight", 128),
-                mri.getInteger("max_classifications_per_user", 32),
+        admissions = new Admissions(load, mri.getInteger("max_classifications_per_user", 24),
                 mri.getLong("max_classification_bytes_in_flight", 256L << 20));
         EventBus bus = vertx.eventBus();
         return Future.all(List.of(

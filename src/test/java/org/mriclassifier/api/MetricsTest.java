@@ -34,6 +34,12 @@ class MetricsTest {
             server.createUser(admin, "metrics-doc", "M", "doctor").toCompletionStage().toCompletableFuture().get();
             String doctor = server.tokenOf("metrics-doc").toCompletionStage().toCompletableFuture().get();
             server.uploaded(doctor, TestImages.png(40_001), "M").toCompletionStage().toCompletableFuture().get();
+            // refused before its body is read (and before the contract's route): still counted under /MRI
+            var anonymous = server.client.post("/MRI").sendMultipartForm(io.vertx.ext.web.multipart.MultipartForm.create()
+                            .binaryFileUpload("file", "scan", io.vertx.core.buffer.Buffer.buffer(TestImages.png(40_002)),
+                                    "image/png").attribute("gender", "male").attribute("hospital", "M"))
+                    .toCompletionStage().toCompletableFuture().get();
+            assertEquals(401, anonymous.statusCode());
 
             var forbidden = server.client.get("/metrics").bearerTokenAuthentication(doctor).send()
                     .toCompletionStage().toCompletableFuture().get();
@@ -46,6 +52,7 @@ class MetricsTest {
             for (String expected : List.of(
                     "vertx_http_server_requests_total{code=\"201\",method=\"POST\",route=\"/MRI\"",
                     "vertx_http_server_response_time_seconds_bucket{code=\"201\",method=\"POST\",route=\"/MRI\"",
+                    "vertx_http_server_requests_total{code=\"401\",method=\"POST\",route=\"/MRI\"} 1.0",
                     "mri_inference_requests_total{outcome=\"success\"} 1.0",
                     "mri_inference_batch_size_bucket{le=\"1.0\"} 1",
                     "mri_inference_queue_seconds_count 1",

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.Timeout;
@@ -29,10 +30,26 @@ import org.mriclassifier.testing.TestServer;
 class OverloadTest {
 
     @Test
-    @DisplayName("one user over their share of classifications gets 429; past the server's total, 503")
-    void limits(Vertx vertx, VertxTestContext ctx) {
+    @DisplayName("one user over their share of classifications gets 429, the others go on")
+    void perUser(Vertx vertx, VertxTestContext ctx) {
+        // one user, several uploads at once (the test client sends 5 at a time), far below the server's total
+        burst(vertx, ctx, 16, 2, 1, 18, 429);
+    }
+
+    @Test
+    @DisplayName("past the server's total of classifications in progress, 503 before the body is even read")
+    void serverFull(Vertx vertx, VertxTestContext ctx) {
+        burst(vertx, ctx, 4, 100, 3, 24, 503);
+    }
+
+    /**
+     * {@code users} users send {@code uploads} at once to a server allowing {@code inFlight} classifications, {@code perUser}
+     * per user: some are refused with {@code refusal} and Retry-After, the rest stored; nothing else happens.
+     */
+    private static void burst(Vertx vertx, VertxTestContext ctx, int inFlight, int perUser, int users, int uploads,
+                              int refusal) {
         JsonObject tight = new JsonObject().put("mri", new JsonObject()
-                .put("max_classifications_in_flight", 4).put("max_classifications_per_user", 2));
+                .put("max_classifications_in_flight", inFlight).put("max_classifications_per_user", perUser));
         TestServer.startWith(vertx, tight).compose(server -> server.adminToken()
                         .compose(admin -> server.createUser(admin, "burst-a", "O", "doctor")
                                 .compose(u -> server.createUser(admin, "burst-b", "O", "doctor"))
@@ -41,18 +58,19 @@ class OverloadTest {
                                         server.tokenOf("burst-c"))))
                         .compose(tokens -> {
                             List<Future<HttpResponse<Buffer>>> burst = new ArrayList<>();
-                            for (int i = 0; i < 24; i++) {
-                                String token = tokens.resultAt(i % 3);
+                            for (int i = 0; i < uploads; i++) {
+                                String token = tokens.resultAt(i % users);
                                 burst.add(server.upload(token, TestImages.png(50_000 + i), "image/png", "male", "O", null));
                             }
                             return Future.join(burst).map(v -> burst);
                         })
                         .map(burst -> {
                             Map<Integer, Integer> statuses = new HashMap<>();
+                            statuses.put(201, 0);
                             for (Future<HttpResponse<Buffer>> f : burst) {
                                 HttpResponse<Buffer> r = f.result();
                                 statuses.merge(r.statusCode(), 1, Integer::sum);
-                                if (r.statusCode() == 429 || r.statusCode() == 503) {
+                                if (r.statusCode() == refusal) {
                                     ctx.verify(() -> {
                                         assertEquals("1", r.getHeader("Retry-After"));
                                         assertEquals("application/problem+json", r.getHeader("Content-Type"));
@@ -60,13 +78,21 @@ class OverloadTest {
                                 }
                             }
                             ctx.verify(() -> {
-                                assertTrue(statuses.getOrDefault(201, 0) >= 4, statuses.toString());
-                                assertTrue(statuses.getOrDefault(429, 0) > 0, statuses.toString());
-                                assertEquals(24, statuses.getOrDefault(201, 0) + statuses.getOrDefault(429, 0)
-                                        + statuses.getOrDefault(503, 0), "nothing but 201, 429 and 503: " + statuses);
+                                assertTrue(statuses.get(201) >= Math.min(inFlight, users * perUser), statuses.toString());
+                                assertTrue(statuses.getOrDefault(refusal, 0) > 0, statuses.toString());
+                                assertEquals(uploads, statuses.get(201) + statuses.getOrDefault(refusal, 0),
+                                        "nothing but 201 and " + refusal + ": " + statuses);
                             });
-                            return server;
+                            return statuses;
                         })
+                        .compose(statuses -> server.adminToken()
+                                .compose(admin -> server.request(HttpMethod.GET, "/MRI?hospital=O", admin).send())
+                                .map(list -> {
+                                    ctx.verify(() -> assertEquals(statuses.get(201), list.bodyAsJsonObject()
+                                            .getJsonObject("summary").getInteger("total"),
+                                            "every 201 stored, nothing refused stored"));
+                                    return server;
+                                }))
                         .compose(TestServer::stop))
                 .onComplete(ctx.succeedingThenComplete());
     }
