@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -45,7 +46,8 @@ class Server:
         env.update(extra_env)
         self.base = "http://127.0.0.1:%d" % port
         self.log = open(log_path, "w")
-        self.process = subprocess.Popen(["java", "-jar", jar], cwd=ROOT, env=env, stdout=self.log,
+        # the README's command
+        self.process = subprocess.Popen(["java", "-Xmx768m", "-jar", jar], cwd=ROOT, env=env, stdout=self.log,
                                         stderr=subprocess.STDOUT)
         self.data_dir = data_dir
 
@@ -83,12 +85,41 @@ class Server:
                 pass
         return total
 
+    def cpu_seconds(self):
+        """CPU time of the server process, every thread (TensorFlow's and OpenCV's native ones included)."""
+        return proc_cpu(self.process.pid)
+
+    def postgres_cpu_seconds(self):
+        """CPU time of the embedded PostgreSQL: the postmaster, its live children, and its ended ones."""
+        try:
+            with open(os.path.join(self.data_dir, "postgres", "postmaster.pid")) as f:
+                postmaster = int(f.readline())
+        except (OSError, ValueError):
+            return 0.0
+        total = proc_cpu(postmaster, ended_children=True)
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open("/proc/%s/stat" % pid) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == postmaster:
+                        total += proc_cpu(int(pid))
+            except (OSError, ValueError, IndexError):
+                pass
+        return total
+
     def stop(self):
         self.process.terminate()
         try:
             return self.process.wait(60)
         finally:
             self.log.close()
+
+
+def proc_cpu(pid, ended_children=False):
+    """utime + stime of a process (and, if asked, of its waited-for children), in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if ended_children else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def proc_pss(pid):
@@ -165,10 +196,13 @@ def wrk(script, args, connections, duration, base, path, out_dir, name, threads=
     command = ["wrk", "-t%d" % threads, "-c%d" % connections, "-d%s" % duration, "--timeout", "10s",
                "--latency", "-s", script, base + path, "--"] + args
     started = time.time()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(os.path.join(out_dir, name + ".wrk.txt"), "w") as f:
         f.write(" ".join(command) + "\n\n" + output)
-    result = {"connections": connections, "seconds": round(time.time() - started, 1)}
+    result = {"connections": connections, "seconds": round(time.time() - started, 1),
+              "wrk_cpu_s": round(ended.ru_utime + ended.ru_stime - children.ru_utime - children.ru_stime, 1)}
     result["rps"] = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     statuses = {int(c): int(n) for c, n in re.findall(r"^status (\d+) (\d+)$", output, re.M)}
     result["statuses"] = statuses
@@ -191,6 +225,9 @@ def main():
     parser.add_argument("--runners", default="1")
     parser.add_argument("--intra-op-threads", default="2")
     parser.add_argument("--jmh", default="")
+    parser.add_argument("--env", action="append", default=[], metavar="MRI_X=Y",
+                        help="extra server settings, e.g. MRI_MRI_MAX_CLASSIFICATIONS_IN_FLIGHT=24")
+    parser.add_argument("--uploads-only", action="store_true", help="only the upload and overload scenarios")
     parser.add_argument("--profile", action="store_true",
                         help="record the server with JDK Flight Recorder during upload c=32 and GET /MRI/{id}")
     args = parser.parse_args()
@@ -208,8 +245,9 @@ def main():
         f.write("\n".join(images) + "\n")
 
     data_dir = tempfile.mkdtemp(prefix="mri-bench-")
-    server = Server(args.jar, args.port, data_dir, {"MRI_INFERENCE_RUNNERS": args.runners,
-                                                     "MRI_INFERENCE_INTRA_OP_THREADS": args.intra_op_threads},
+    extra = {"MRI_INFERENCE_RUNNERS": args.runners, "MRI_INFERENCE_INTRA_OP_THREADS": args.intra_op_threads}
+    extra.update(dict(kv.split("=", 1) for kv in args.env))
+    server = Server(args.jar, args.port, data_dir, extra,
                     os.path.join(out, "server.log"))
     try:
         server.wait_ready()
@@ -227,26 +265,37 @@ def main():
             results["upload"][c] = scenario(server, admin, out, "upload-c%d" % c, lambda: wrk(
                 upload, [image_list, token_file, "c%d" % c], c, args.duration, server.base, "/MRI", out, "upload-c%d" % c))
             print("upload c=%d: %s" % (c, json.dumps(results["upload"][c])), flush=True)
+        # the same 128 clients, but retrying at once when refused: what clients that ignore Retry-After cost
+        results["upload_impatient"] = scenario(server, admin, out, "upload-c128-impatient", lambda: wrk(
+            upload, [image_list, token_file, "c128i", "impatient"], 128, args.duration, server.base, "/MRI", out,
+            "upload-c128-impatient"))
+        print("upload c=128, impatient: %s" % json.dumps(results["upload_impatient"]), flush=True)
 
-        ids = stored_ids(server, admin, 1000)
+        if args.uploads_only:
+            results["get_one"] = results["get_page"] = None
+        ids = [] if args.uploads_only else stored_ids(server, admin, 1000)
         id_file = os.path.join(args.work, "ids.txt")
         with open(id_file, "w") as f:
             f.write("\n".join(ids) + "\n")
-        results["get_one"] = scenario(server, admin, out, "get-one", lambda: wrk(
-            get, [id_file, token_file], 32, args.duration, server.base, "/MRI", out, "get-one"))
-        print("GET /MRI/{id}: %s" % json.dumps(results["get_one"]), flush=True)
-        results["get_page"] = scenario(server, admin, out, "get-page", lambda: wrk(
-            get, ["page", token_file], 32, args.duration, server.base, "/MRI", out, "get-page"))
-        print("GET /MRI: %s" % json.dumps(results["get_page"]), flush=True)
+        if not args.uploads_only:
+            results["get_one"] = scenario(server, admin, out, "get-one", lambda: wrk(
+                get, [id_file, token_file], 32, args.duration, server.base, "/MRI", out, "get-one"))
+            print("GET /MRI/{id}: %s" % json.dumps(results["get_one"]), flush=True)
+            results["get_page"] = scenario(server, admin, out, "get-page", lambda: wrk(
+                get, ["page", token_file], 32, args.duration, server.base, "/MRI", out, "get-page"))
+            print("GET /MRI: %s" % json.dumps(results["get_page"]), flush=True)
 
-        # open loop, nearly: many connections, each pausing between requests, offering twice the capacity
+        # beyond capacity, nearly open loop: 1024 clients, each pausing a random (exponential) time before every
+        # request, refused or not, so that together they offer about twice what the server completes at
+        # concurrency 32 as a Poisson-like stream (the mean pause allows for the answer's time)
         capacity = results["upload"][32]["rps"]
-        connections = 256
-        delay_ms = int(connections * 1000 / (2 * capacity))
+        connections = 1024
+        delay_ms = max(1, int(connections * 1000 / (2 * capacity) - results["upload"][32]["p50_ms"]))
         results["overload"] = scenario(server, admin, out, "overload", lambda: wrk(
-            upload, [image_list, token_file, "overload", str(delay_ms)], connections, args.duration, server.base,
+            upload, [image_list, token_file, "overload", "think:%d" % delay_ms], connections, args.duration, server.base,
             "/MRI", out, "overload"))
-        results["overload"]["offered_rps"] = round(connections * 1000 / delay_ms, 1)
+        results["overload"]["offered_rps"] = results["overload"]["rps"]
+        results["overload"]["offered_vs_capacity"] = round(results["overload"]["rps"] / capacity, 2)
         print("overload: %s" % json.dumps(results["overload"]), flush=True)
 
         if args.soak_seconds > 0:
@@ -278,11 +327,19 @@ def scenario(server, admin, out, name, run):
         subprocess.run(["jcmd", str(server.process.pid), "JFR.start", "name=" + name, "settings=profile",
                         "filename=" + jfr], check=True, capture_output=True)
     before = scrape(server, admin)
+    cpu_before = (time.time(), server.cpu_seconds(), server.postgres_cpu_seconds())
     sampler = Sampler(server)
     sampler.start()
     result = run()
     samples = sampler.stop()
+    cpu_after = (time.time(), server.cpu_seconds(), server.postgres_cpu_seconds())
     after = scrape(server, admin)
+    # who used the machine's cores: the server, its database, the load generator (all on the same 2 cores)
+    wall = cpu_after[0] - cpu_before[0]
+    result["cores_used"] = {"server": round((cpu_after[1] - cpu_before[1]) / wall, 2),
+                            "postgres": round((cpu_after[2] - cpu_before[2]) / wall, 2),
+                            "wrk": round(result["wrk_cpu_s"] / wall, 2)}
+    result["server_cpu_s"] = round(cpu_after[1] - cpu_before[1], 1)
     if profiled:
         subprocess.run(["jcmd", str(server.process.pid), "JFR.stop", "name=" + name], check=True, capture_output=True)
         PROFILE["results"][name] = profile_summary(jfr, out, name)
@@ -443,21 +500,35 @@ def report(r):
         for batch, v in sorted(c["inference"].items(), key=lambda kv: int(kv[0])):
             lines.append("| inference, batch %s | %.0f us per batch, %.0f us per image |" % (batch, v["batch_us"], v["per_image_us"]))
         lines += ["", "Most classifications per second on %d cores: **%.0f**" % (c["cores"], c["classifications_per_second_limit"]), ""]
-    lines += ["## POST /MRI under wrk", "", "| concurrency | req/s | p50 ms | p99 ms | statuses | mean batch | server RSS MiB | FDs |",
-              "|---|---|---|---|---|---|---|---|"]
-    for conc, u in sorted(r["upload"].items(), key=lambda kv: int(kv[0])):
-        lines.append("| %s | %.1f | %s | %s | %s | %s | %s | %s |" % (conc, u["rps"], u.get("p50_ms"), u.get("p99_ms"),
-                                                                   u["statuses"], u["batch_sizes"]["mean"],
-                                                                   u["rss_max_mib"], u["fds_max"]))
+    lines += ["## POST /MRI under wrk", "",
+              "| clients | req/s | p50 ms | p99 ms | statuses | mean batch | server RSS MiB | FDs "
+              "| cores used: server / PostgreSQL / wrk | server CPU ms per 201 |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    rows = [(str(conc), u) for conc, u in sorted(r["upload"].items(), key=lambda kv: int(kv[0]))]
+    if r.get("upload_impatient"):
+        rows.append(("128, ignoring Retry-After", r["upload_impatient"]))
+    for label, u in rows:
+        cores = u.get("cores_used", {})
+        per = 1000.0 * u["server_cpu_s"] / u["statuses"][201] if u.get("server_cpu_s") and u["statuses"].get(201) else None
+        lines.append("| %s | %.1f | %s | %s | %s | %s | %s | %s | %s / %s / %s | %s |" % (
+            label, u["rps"], u.get("p50_ms"), u.get("p99_ms"), u["statuses"], u["batch_sizes"]["mean"],
+            u["rss_max_mib"], u["fds_max"], cores.get("server"), cores.get("postgres"), cores.get("wrk"),
+            "%.1f" % per if per else "-"))
+    lines += ["", "Clients honour Retry-After unless the row says otherwise. Accepted uploads, server side "
+              "(from /metrics): " + "; ".join("%s: %s" % (label, u.get("server_/MRI_201")) for label, u in rows)]
     for key, title in (("get_one", "GET /MRI/{id}"), ("get_page", "GET /MRI (50 rows + summary)")):
-        g = r[key]
+        g = r.get(key)
+        if not g:
+            continue
         lines += ["", "## %s, 32 connections" % title, "",
-                  "%.0f req/s, p50 %s ms, p99 %s ms, statuses %s, RSS %s MiB" % (g["rps"], g.get("p50_ms"), g.get("p99_ms"),
-                                                                                 g["statuses"], g["rss_max_mib"])]
+                  "%.0f req/s, p50 %s ms, p99 %s ms, statuses %s, RSS %s MiB; cores used: %s" % (
+                      g["rps"], g.get("p50_ms"), g.get("p99_ms"), g["statuses"], g["rss_max_mib"], g.get("cores_used"))]
     o = r["overload"]
-    lines += ["", "## Overload (offered %.0f req/s, about twice the capacity at concurrency 32)" % o["offered_rps"], "",
-              "statuses %s; accepted (server side): %s; refused (server side): %s" % (
-                  o["statuses"], o.get("server_/MRI_201"), o.get("server_/MRI_503"))]
+    lines += ["", "## Overload (1024 clients pausing at random: %.0f req/s offered, %.1fx the throughput at concurrency 32)" % (
+        o["offered_rps"], o["offered_vs_capacity"]), "",
+              "statuses %s; accepted (server side): %s; refused (server side): %s; RSS %s MiB; cores used: %s" % (
+                  o["statuses"], o.get("server_/MRI_201"), o.get("server_/MRI_503"), o["rss_max_mib"],
+                  o.get("cores_used"))]
     s = r.get("soak")
     if s:
         lines += ["", "## Soak (%s s of uploads at concurrency 8)" % s["seconds"], "",

@@ -8,8 +8,12 @@ function setup(thread)
   thread:set("thread_no", #threads)
 end
 
-function response(status, headers, body)
+function count(status)
   statuses[status] = (statuses[status] or 0) + 1
+end
+
+function response(status, headers, body)
+  count(status)
 end
 
 function done(summary, latency, requests)
