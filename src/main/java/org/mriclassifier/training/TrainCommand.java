@@ -188,6 +188,11 @@ public final class TrainCommand implements Callable<Integer> {
         return (Map<String, Object>) map;
     }
 
+    /** The tuning share's seed: a different one than the outer split's, so it is not the same draw again. */
+    static long tuningSeed(long seed) {
+        return seed + 1;
+    }
+
     /** The images the gradients see and, when asked for, the images that pick the epoch. */
     private record Sides(List<Sample> fit, List<Sample> tuning) {
     }
@@ -197,8 +202,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (hyper.tuningSplit() <= 0) {
             return new Sides(oversampled(trainSide), List.of());
         }
-        // a different seed than the outer split's, so the tuning share is not the same draw again
-        Split inner = StratifiedSplitter.holdOut(trainSide, prepared.groupsOf(trainIndices), hyper.tuningSplit(), hyper.seed() + 1);
+        Split inner = StratifiedSplitter.holdOut(trainSide, prepared.groupsOf(trainIndices), hyper.tuningSplit(),
+                tuningSeed(hyper.seed()));
         return new Sides(oversampled(java.util.Arrays.stream(inner.train()).mapToObj(trainSide::get).toList()),
                 java.util.Arrays.stream(inner.heldOut()).mapToObj(trainSide::get).toList());
     }

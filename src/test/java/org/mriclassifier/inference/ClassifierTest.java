@@ -17,6 +17,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mriclassifier.testing.DrawnDataset;
+import org.mriclassifier.training.EvaluateCommand;
 import org.mriclassifier.training.TrainCommand;
 import picocli.CommandLine;
 
@@ -26,10 +27,11 @@ class ClassifierTest {
     @TempDir
     static Path workspace;
     static Path model;
+    static Path data;
 
     @BeforeAll
     static void trainTinySeedModel() throws Exception {
-        Path data = DrawnDataset.write(workspace.resolve("drawn"), 20, 3);
+        data = DrawnDataset.write(workspace.resolve("drawn"), 20, 3);
         model = workspace.resolve("seed-model");
         // a tuning split with patience 1 and fine-tuning also runs the early-stopping and checkpoint-restoring paths
         int exit = new CommandLine(new TrainCommand()).execute("--data", data.toString(), "--arch", "seed",
@@ -61,6 +63,27 @@ class ClassifierTest {
                     assertTrue(p >= 0 && p <= 1);
                 }
             }
+        }
+    }
+
+    @Test
+    @DisplayName("evaluate --split tuning re-derives training's tuning images; --scores writes one CSV row per image")
+    void tuningSplitScores() throws Exception {
+        Path scores = workspace.resolve("scores").resolve("tuning.csv");
+        int exit = new CommandLine(new EvaluateCommand()).execute("--model", model.toString(), "--data", data.toString(),
+                "--split", "tuning", "--near-duplicate-distance", "-1", "--pictures", workspace.resolve("pictures").toString(),
+                "--scores", scores.toString());
+        assertEquals(0, exit);
+        List<String> rows = Files.readAllLines(scores);
+        assertEquals("dataset,path,label,probability", rows.get(0));
+        try (Classifier classifier = Classifier.load(model)) {
+            assertEquals(classifier.descriptor().training().tuningImages(), rows.size() - 1);
+        }
+        for (String row : rows.subList(1, rows.size())) {
+            String[] fields = row.split(",");
+            assertTrue(fields[2].equals("tumor") || fields[2].equals("healthy"), row);
+            float probability = Float.parseFloat(fields[3]);
+            assertTrue(probability >= 0 && probability <= 1, row);
         }
     }
 
