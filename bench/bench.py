@@ -68,43 +68,34 @@ class Server:
     def fds(self):
         return len(os.listdir("/proc/%d/fd" % self.process.pid))
 
-    def postgres_rss_kib(self):
-        """The embedded PostgreSQL: its postmaster (from postmaster.pid) and the postmaster's children."""
+    def postgres_processes(self):
+        """The embedded PostgreSQL: its postmaster (from postmaster.pid), then the postmaster's children."""
         try:
             with open(os.path.join(self.data_dir, "postgres", "postmaster.pid")) as f:
                 postmaster = int(f.readline())
         except (OSError, ValueError):
-            return 0
-        total = proc_pss(postmaster)
+            return []
+        pids = [postmaster]
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
                 with open("/proc/%s/stat" % pid) as f:
                     if int(f.read().rsplit(")", 1)[1].split()[1]) == postmaster:
-                        total += proc_pss(int(pid))
+                        pids.append(int(pid))
             except (OSError, ValueError, IndexError):
                 pass
-        return total
+        return pids
+
+    def postgres_rss_kib(self):
+        return sum(measure_gone_as_zero(proc_pss, pid) for pid in self.postgres_processes())
 
     def cpu_seconds(self):
         """CPU time of the server process, every thread (TensorFlow's and OpenCV's native ones included)."""
         return proc_cpu(self.process.pid)
 
     def postgres_cpu_seconds(self):
-        """CPU time of the embedded PostgreSQL: the postmaster, its live children, and its ended ones."""
-        try:
-            with open(os.path.join(self.data_dir, "postgres", "postmaster.pid")) as f:
-                postmaster = int(f.readline())
-        except (OSError, ValueError):
-            return 0.0
-        total = proc_cpu(postmaster, ended_children=True)
-        for pid in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                with open("/proc/%s/stat" % pid) as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == postmaster:
-                        total += proc_cpu(int(pid))
-            except (OSError, ValueError, IndexError):
-                pass
-        return total
+        """CPU time of the embedded PostgreSQL: the postmaster (with its ended children) and its live children."""
+        pids = self.postgres_processes()
+        return sum(measure_gone_as_zero(proc_cpu, pid, ended_children=(i == 0)) for i, pid in enumerate(pids))
 
     def stop(self):
         self.process.terminate()
@@ -112,6 +103,21 @@ class Server:
             return self.process.wait(60)
         finally:
             self.log.close()
+
+
+def measure_gone_as_zero(measure, pid, **kwargs):
+    """A process may end between being listed and being read: it then counts for nothing."""
+    try:
+        return measure(pid, **kwargs)
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def machine_cpu():
+    """Jiffies of the whole machine from /proc/stat: (busy, steal, total)."""
+    with open("/proc/stat") as f:
+        user, nice, system, idle, iowait, irq, softirq, steal = (int(x) for x in f.readline().split()[1:9])
+    return user + nice + system + irq + softirq, steal, user + nice + system + idle + iowait + irq + softirq + steal
 
 
 def proc_cpu(pid, ended_children=False):
@@ -234,7 +240,7 @@ def main():
     out = args.out
     os.makedirs(out, exist_ok=True)
     results = {"machine": machine(), "settings": vars(args)}
-    PROFILE.update(on=args.profile, work=args.work)
+    PROFILE.update(work=args.work)
     if args.jmh:
         results["compute"] = compute_limit(args.jmh)
 
@@ -245,7 +251,10 @@ def main():
         f.write("\n".join(images) + "\n")
 
     data_dir = tempfile.mkdtemp(prefix="mri-bench-")
-    extra = {"MRI_INFERENCE_RUNNERS": args.runners, "MRI_INFERENCE_INTRA_OP_THREADS": args.intra_op_threads}
+    extra = {"MRI_INFERENCE_RUNNERS": args.runners, "MRI_INFERENCE_INTRA_OP_THREADS": args.intra_op_threads,
+             # the whole run (about 20 minutes) on the tokens made at its start: 15-minute tokens would turn the
+             # soak's last minutes into 401s
+             "MRI_JWT_TTL_MINUTES": "120"}
     extra.update(dict(kv.split("=", 1) for kv in args.env))
     server = Server(args.jar, args.port, data_dir, extra,
                     os.path.join(out, "server.log"))
@@ -298,6 +307,16 @@ def main():
         results["overload"]["offered_vs_capacity"] = round(results["overload"]["rps"] / capacity, 2)
         print("overload: %s" % json.dumps(results["overload"]), flush=True)
 
+        if args.profile:
+            # where the CPU goes, recorded in runs of their own: JFR's sampling slows the server a little, and the
+            # figures above must not carry that
+            results["profiled_runs"] = {"upload-c32-jfr": scenario(server, admin, out, "upload-c32-jfr", lambda: wrk(
+                upload, [image_list, token_file, "c32jfr"], 32, args.duration, server.base, "/MRI", out, "upload-c32-jfr"))}
+            if not args.uploads_only:
+                results["profiled_runs"]["get-one-jfr"] = scenario(server, admin, out, "get-one-jfr", lambda: wrk(
+                    get, [id_file, token_file], 32, args.duration, server.base, "/MRI", out, "get-one-jfr"))
+            print("profiled runs: %s" % json.dumps(results["profiled_runs"]), flush=True)
+
         if args.soak_seconds > 0:
             results["soak"] = soak(server, admin, out, image_list, token_file, upload, args.soak_seconds)
             print("soak: %s" % json.dumps(results["soak"]), flush=True)
@@ -317,28 +336,33 @@ def main():
     print(report(results))
 
 
-PROFILE = {"on": False, "work": None, "results": {}}
+PROFILE = {"work": None, "results": {}}
 
 
 def scenario(server, admin, out, name, run):
-    profiled = PROFILE["on"] and name in ("upload-c32", "get-one")
+    profiled = name in ("upload-c32-jfr", "get-one-jfr")
     if profiled:
         jfr = os.path.join(PROFILE["work"], name + ".jfr")
         subprocess.run(["jcmd", str(server.process.pid), "JFR.start", "name=" + name, "settings=profile",
                         "filename=" + jfr], check=True, capture_output=True)
     before = scrape(server, admin)
-    cpu_before = (time.time(), server.cpu_seconds(), server.postgres_cpu_seconds())
+    cpu_before = (time.time(), server.cpu_seconds(), server.postgres_cpu_seconds(), machine_cpu())
     sampler = Sampler(server)
     sampler.start()
     result = run()
     samples = sampler.stop()
-    cpu_after = (time.time(), server.cpu_seconds(), server.postgres_cpu_seconds())
+    cpu_after = (time.time(), server.cpu_seconds(), server.postgres_cpu_seconds(), machine_cpu())
     after = scrape(server, admin)
     # who used the machine's cores: the server, its database, the load generator (all on the same 2 cores)
     wall = cpu_after[0] - cpu_before[0]
     result["cores_used"] = {"server": round((cpu_after[1] - cpu_before[1]) / wall, 2),
                             "postgres": round((cpu_after[2] - cpu_before[2]) / wall, 2),
                             "wrk": round(result["wrk_cpu_s"] / wall, 2)}
+    # and the whole machine, other tenants included: busy cores, and cores the hypervisor took (steal)
+    busy, steal, total = (a - b for a, b in zip(cpu_after[3], cpu_before[3]))
+    cores = os.cpu_count()
+    result["cores_used"]["machine"] = round(cores * busy / max(1, total), 2)
+    result["cores_used"]["stolen"] = round(cores * steal / max(1, total), 2)
     result["server_cpu_s"] = round(cpu_after[1] - cpu_before[1], 1)
     if profiled:
         subprocess.run(["jcmd", str(server.process.pid), "JFR.stop", "name=" + name], check=True, capture_output=True)
@@ -502,7 +526,7 @@ def report(r):
         lines += ["", "Most classifications per second on %d cores: **%.0f**" % (c["cores"], c["classifications_per_second_limit"]), ""]
     lines += ["## POST /MRI under wrk", "",
               "| clients | req/s | p50 ms | p99 ms | statuses | mean batch | server RSS MiB | FDs "
-              "| cores used: server / PostgreSQL / wrk | server CPU ms per 201 |",
+              "| cores used: server / PostgreSQL / wrk / whole machine (stolen) | server CPU ms per 201 |",
               "|---|---|---|---|---|---|---|---|---|---|"]
     rows = [(str(conc), u) for conc, u in sorted(r["upload"].items(), key=lambda kv: int(kv[0]))]
     if r.get("upload_impatient"):
@@ -510,9 +534,10 @@ def report(r):
     for label, u in rows:
         cores = u.get("cores_used", {})
         per = 1000.0 * u["server_cpu_s"] / u["statuses"][201] if u.get("server_cpu_s") and u["statuses"].get(201) else None
-        lines.append("| %s | %.1f | %s | %s | %s | %s | %s | %s | %s / %s / %s | %s |" % (
+        lines.append("| %s | %.1f | %s | %s | %s | %s | %s | %s | %s / %s / %s / %s (%s) | %s |" % (
             label, u["rps"], u.get("p50_ms"), u.get("p99_ms"), u["statuses"], u["batch_sizes"]["mean"],
             u["rss_max_mib"], u["fds_max"], cores.get("server"), cores.get("postgres"), cores.get("wrk"),
+            cores.get("machine"), cores.get("stolen"),
             "%.1f" % per if per else "-"))
     lines += ["", "Clients honour Retry-After unless the row says otherwise. Accepted uploads, server side "
               "(from /metrics): " + "; ".join("%s: %s" % (label, u.get("server_/MRI_201")) for label, u in rows)]
@@ -537,7 +562,10 @@ def report(r):
                       s["fds_first_fifth_max"], s["fds_last_fifth_max"])]
     lines += ["", "Blocked-thread warnings in the server log: %d" % r.get("blocked_thread_warnings", 0)]
     for name, profile in (r.get("profile") or {}).items():
-        lines += ["", "## Where the server's CPU went during %s (JFR, top frame of each sample)" % name, "",
+        run = (r.get("profiled_runs") or {}).get(name, {})
+        lines += ["", "## Where the server's CPU went during %s (JFR, innermost library or server frame of each sample)"
+                  % name, "", "A run of its own under JFR: %s req/s, p99 %s ms, %s JFR samples." % (
+                      run.get("rps"), run.get("p99_ms"), profile.get("samples")), "",
                   "| area | share of samples |", "|---|---|"]
         for area, pct in sorted(profile["areas_pct"].items(), key=lambda kv: -kv[1]):
             lines.append("| %s | %.1f%% |" % (area, pct))
