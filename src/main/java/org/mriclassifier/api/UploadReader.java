@@ -78,8 +78,12 @@ final class UploadReader implements Handler<RoutingContext> {
         HttpServerRequest request = ctx.request();
         // the contract's route never sees this request: name it here, so refusals count under /MRI in /metrics
         request.routed("/MRI");
+        if (request.isEnded()) {
+            ctx.fail(failure);
+            return;
+        }
         long declared = contentLength(request);
-        if (declared >= 0 && declared <= DRAIN_LIMIT && !request.isEnded()) {
+        if (declared >= 0 && declared <= DRAIN_LIMIT) {
             request.handler(ignored -> { }).exceptionHandler(e -> { }).endHandler(end -> ctx.fail(failure));
             request.resume();
             return;
