@@ -12,7 +12,8 @@ import org.mriclassifier.bus.ServiceException;
  * past the total the server is full (503), past one user's share that user is asking too much (429); both with
  * Retry-After, at once, instead of queueing work without end. This also bounds the OpenCV workers' queue.
  * A slot is freed when the work is over (the workers answer every job, late ones with a quick refusal).
- * Confined to the MRI service's event loop.
+ * The count itself lives in {@link ClassificationLoad}, which the HTTP layer reads; the rest is confined to the MRI
+ * service's event loop (one instance).
  */
 final class Admissions {
 
@@ -20,7 +21,6 @@ final class Admissions {
     private final int maxPerUser;
     private final long maxBytes;
     private final Map<String, Integer> perUser = new HashMap<>();
-    private int inFlight;
     private long bytes;
 
     Admissions(ClassificationLoad load, int maxPerUser, long maxBytes) {
@@ -35,11 +35,10 @@ final class Admissions {
             return Future.failedFuture(ServiceException.retryLater(429,
                     "you have " + maxPerUser + " classifications in progress; wait for them to finish", 1));
         }
-        if (inFlight >= load.max() || (inFlight > 0 && bytes + imageBytes > maxBytes)) {
+        if (load.full() || (load.inFlight() > 0 && bytes + imageBytes > maxBytes)) {
             return Future.failedFuture(ServiceException.retryLater(503,
                     "the server is classifying at capacity; try again shortly", 1));
         }
-        inFlight++;
         load.started();
         bytes += imageBytes;
         perUser.merge(user, 1, Integer::sum);
@@ -50,7 +49,6 @@ final class Admissions {
             running = Future.failedFuture(e);
         }
         return running.andThen(done -> {
-            inFlight--;
             load.finished();
             bytes -= imageBytes;
             perUser.computeIfPresent(user, (k, n) -> n > 1 ? n - 1 : null);

@@ -20,6 +20,10 @@ public final class ClassificationLoad {
         return max;
     }
 
+    int inFlight() {
+        return inFlight.get();
+    }
+
     public boolean full() {
         return inFlight.get() >= max;
     }

@@ -148,8 +148,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         checkValidationHash(prepared.select(outer.heldOut()), descriptor);
         List<Sample> trainSide = prepared.select(outer.train());
         long seed = ((Number) hyper.get("seed")).longValue();
-        Split inner = StratifiedSplitter.holdOut(trainSide, prepared.groupsOf(outer.train()), tuningFraction,
-                TrainCommand.tuningSeed(seed));
+        Split inner = TrainCommand.tuningHoldOut(prepared, outer.train(), tuningFraction, seed);
         return Arrays.stream(inner.heldOut()).mapToObj(trainSide::get).toList();
     }
 

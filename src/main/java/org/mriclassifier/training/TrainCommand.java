@@ -188,9 +188,12 @@ public final class TrainCommand implements Callable<Integer> {
         return (Map<String, Object>) map;
     }
 
-    /** The tuning share's seed: a different one than the outer split's, so it is not the same draw again. */
-    static long tuningSeed(long seed) {
-        return seed + 1;
+    /**
+     * The tuning share of a training side, as positions in {@code trainIndices}. Its seed differs from the outer
+     * split's, so it is not the same draw again. Evaluation re-derives it with this same method.
+     */
+    static Split tuningHoldOut(PreparedData prepared, int[] trainIndices, double fraction, long seed) {
+        return StratifiedSplitter.holdOut(prepared.select(trainIndices), prepared.groupsOf(trainIndices), fraction, seed + 1);
     }
 
     /** The images the gradients see and, when asked for, the images that pick the epoch. */
@@ -202,8 +205,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (hyper.tuningSplit() <= 0) {
             return new Sides(oversampled(trainSide), List.of());
         }
-        Split inner = StratifiedSplitter.holdOut(trainSide, prepared.groupsOf(trainIndices), hyper.tuningSplit(),
-                tuningSeed(hyper.seed()));
+        Split inner = tuningHoldOut(prepared, trainIndices, hyper.tuningSplit(), hyper.seed());
         return new Sides(oversampled(java.util.Arrays.stream(inner.train()).mapToObj(trainSide::get).toList()),
                 java.util.Arrays.stream(inner.heldOut()).mapToObj(trainSide::get).toList());
     }
