@@ -59,7 +59,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (!DeterministicOps.enabled()) {
             LOG.warn("{} is not set: this run's figures will differ from a rerun of the same command", DeterministicOps.ENV);
         }
-        requireKnownOversampleFolders();
+        Oversampling.of(options.oversample, data.dataDirs()); // refuses a wrong --oversample before any work
         PreprocessSpec spec = options.preprocessSpec();
         HyperParameters hyper = options.hyperParameters();
         LOG.info("Training {} on {} with input {}x{}x{}, {}", options.architecture().name(), data.dataDirs(),
@@ -210,29 +210,8 @@ public final class TrainCommand implements Callable<Integer> {
                 java.util.Arrays.stream(inner.heldOut()).mapToObj(trainSide::get).toList());
     }
 
-    /** The fitting side with each --oversample folder's images repeated; the augmenter makes every copy differ. */
     private List<Sample> oversampled(List<Sample> fit) {
-        if (options.oversample.isEmpty()) {
-            return fit;
-        }
-        List<Sample> repeated = new ArrayList<>(fit.size());
-        for (Sample sample : fit) {
-            int copies = options.oversample.getOrDefault(sample.dataset(), 1);
-            for (int c = 0; c < copies; c++) {
-                repeated.add(sample);
-            }
-        }
-        return repeated;
-    }
-
-    private void requireKnownOversampleFolders() {
-        List<String> given = data.dataDirs().stream().map(Path::toString).toList();
-        options.oversample.forEach((dir, copies) -> {
-            if (!given.contains(dir) || copies < 1) {
-                throw new IllegalArgumentException("--oversample " + dir + "=" + copies + ": DIR must be one of the --data folders "
-                        + given + " and K at least 1");
-            }
-        });
+        return Oversampling.of(options.oversample, data.dataDirs()).apply(fit);
     }
 
     private ModelDescriptor descriptor(PreprocessSpec spec, HyperParameters hyper, PreparedData prepared, Sides sides,

@@ -71,8 +71,9 @@ public final class TrainOptions {
     double brightness;
 
     @Option(names = "--oversample", paramLabel = "DIR=K", mapFallbackValue = "1",
-            description = "Show the training images of data folder DIR (as given to --data) K times per epoch, each copy augmented "
-                    + "anew, so a small source is not drowned by a large one (repeatable).")
+            description = "Show the training images under DIR K times per epoch, each copy augmented anew, so a small source "
+                    + "is not drowned by a large one. DIR is a --data folder as given, or a folder inside one (one label's "
+                    + "folder, e.g. DATA/yes); the most specific DIR wins (repeatable).")
     java.util.Map<String, Integer> oversample = new java.util.LinkedHashMap<>();
 
     @Option(names = "--threshold", defaultValue = "0.5", description = "Decision threshold stored with the model (default: ${DEFAULT-VALUE}).")
