@@ -24,13 +24,20 @@ class OversamplingTest {
         return new Sample(new ImageFile(file, dataDir.toString(), label), "sha", new long[0], new float[0], false);
     }
 
+    /** A data folder with the given label folders inside it. */
+    private Path dataFolder(String name, String... labelFolders) throws java.io.IOException {
+        Path folder = Files.createDirectories(root.resolve(name));
+        for (String label : labelFolders) {
+            Files.createDirectories(folder.resolve(label));
+        }
+        return folder;
+    }
+
     @Test
     @DisplayName("repeats one label's folder alone, the most specific entry winning over its data folder's")
     void oneLabelFolder() throws Exception {
-        Path small = Files.createDirectories(root.resolve("small"));
-        Path large = Files.createDirectories(root.resolve("large"));
-        Files.createDirectories(small.resolve("yes"));
-        Files.createDirectories(small.resolve("no"));
+        Path small = dataFolder("small", "yes", "no");
+        Path large = dataFolder("large");
         Sample smallTumor = sample(small, "yes", Label.TUMOR);
         Sample smallHealthy = sample(small, "no", Label.HEALTHY);
         Sample largeTumor = sample(large, "glioma", Label.TUMOR);
@@ -51,8 +58,7 @@ class OversamplingTest {
     @Test
     @DisplayName("a folder given relatively and with dots matches the data folder's images")
     void normalisedPaths() throws Exception {
-        Path data = Files.createDirectories(root.resolve("data"));
-        Files.createDirectories(data.resolve("yes"));
+        Path data = dataFolder("data", "yes");
         Oversampling oversampling = Oversampling.of(Map.of(root.resolve("data/./yes").toString(), 3), List.of(data));
         assertEquals(3, oversampling.copiesOf(sample(data, "yes", Label.TUMOR)));
     }
@@ -60,9 +66,8 @@ class OversamplingTest {
     @Test
     @DisplayName("refuses, naming the entry, a folder outside the data, a missing folder and fewer than one copy")
     void refusesWrongEntries() throws Exception {
-        Path data = Files.createDirectories(root.resolve("data"));
-        Path outside = Files.createDirectories(root.resolve("outside"));
-        Files.createDirectories(data.resolve("yes"));
+        Path data = dataFolder("data", "yes");
+        Path outside = dataFolder("outside");
         for (Map<String, Integer> wrong : List.of(Map.of(outside.toString(), 2), Map.of(data.resolve("nope").toString(), 2),
                 Map.of(data.resolve("yes").toString(), 0))) {
             IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> Oversampling.of(wrong, List.of(data)));
