@@ -156,6 +156,7 @@ public final class TrainCommand implements Callable<Integer> {
         report.put("architecture", options.architecture().name());
         report.put("preprocessing", spec);
         report.put("hyperParameters", hyper);
+        report.put("oversample", options.oversample);
         report.put("summary", scopes);
         report.put("folds", foldReports);
         report.put("createdAt", Instant.now().toString());
