@@ -32,7 +32,7 @@ final class Oversampling {
         requested.forEach((dir, copies) -> {
             Path folder = Path.of(dir).normalize();
             boolean inData = dataDirs.stream().map(Path::normalize).anyMatch(folder::startsWith);
-            if (!inData || !Files.isDirectory(folder) || copies == null || copies < 1) {
+            if (!inData || !Files.isDirectory(folder) || copies < 1) {
                 throw new IllegalArgumentException("--oversample " + dir + "=" + copies
                         + ": DIR must be one of the --data folders " + dataDirs
                         + " or a folder inside one (such as one label's folder), and K at least 1");

@@ -53,13 +53,16 @@ public final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec commandSpec;
 
+    /** From --oversample, checked once at the start of {@link #call()}. */
+    private Oversampling oversampling;
+
     @Override
     public Integer call() throws IOException {
         requireEmpty(out);
         if (!DeterministicOps.enabled()) {
             LOG.warn("{} is not set: this run's figures will differ from a rerun of the same command", DeterministicOps.ENV);
         }
-        Oversampling.of(options.oversample, data.dataDirs()); // refuses a wrong --oversample before any work
+        oversampling = Oversampling.of(options.oversample, data.dataDirs()); // refuses a wrong --oversample before any work
         PreprocessSpec spec = options.preprocessSpec();
         HyperParameters hyper = options.hyperParameters();
         LOG.info("Training {} on {} with input {}x{}x{}, {}", options.architecture().name(), data.dataDirs(),
@@ -204,15 +207,11 @@ public final class TrainCommand implements Callable<Integer> {
     private Sides sides(PreparedData prepared, int[] trainIndices, HyperParameters hyper) {
         List<Sample> trainSide = prepared.select(trainIndices);
         if (hyper.tuningSplit() <= 0) {
-            return new Sides(oversampled(trainSide), List.of());
+            return new Sides(oversampling.apply(trainSide), List.of());
         }
         Split inner = tuningHoldOut(prepared, trainIndices, hyper.tuningSplit(), hyper.seed());
-        return new Sides(oversampled(java.util.Arrays.stream(inner.train()).mapToObj(trainSide::get).toList()),
+        return new Sides(oversampling.apply(java.util.Arrays.stream(inner.train()).mapToObj(trainSide::get).toList()),
                 java.util.Arrays.stream(inner.heldOut()).mapToObj(trainSide::get).toList());
-    }
-
-    private List<Sample> oversampled(List<Sample> fit) {
-        return Oversampling.of(options.oversample, data.dataDirs()).apply(fit);
     }
 
     private ModelDescriptor descriptor(PreprocessSpec spec, HyperParameters hyper, PreparedData prepared, Sides sides,
