@@ -14,10 +14,11 @@ package org.mriclassifier.training;
  * @param augment         training-side augmentation
  * @param fineTune        when the tuning loss stalls, return to the best epoch and go on at a tenth of the learning rate
  *                        (once) before stopping
+ * @param perSourceEpochChoice pick the epoch on the mean of each data set's tuning loss instead of the pooled loss
  */
 public record HyperParameters(int epochs, int batchSize, double learningRate, long seed, int filters, double l2,
                               double tuningSplit, int patience, AugmentSpec augment,
-                              boolean fineTune) {
+                              boolean fineTune, boolean perSourceEpochChoice) {
 
     public HyperParameters {
         if (epochs < 1 || batchSize < 1 || learningRate <= 0 || filters < 1 || l2 < 0 || tuningSplit < 0 || tuningSplit >= 1 || patience < 1) {

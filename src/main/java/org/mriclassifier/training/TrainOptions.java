@@ -47,6 +47,19 @@ public final class TrainOptions {
     @Option(names = "--filters", description = "Base filter count (default: 16).")
     Integer filters;
 
+    @Option(names = "--clahe", paramLabel = "CLIP", defaultValue = "0",
+            description = "Contrast-limited adaptive histogram equalisation of the network input at this clip limit, e.g. 2 "
+                    + "(default: ${DEFAULT-VALUE} = off, as the original). Stored with the model, so serving does the same.")
+    double claheClipLimit;
+
+    @Option(names = "--clahe-tiles", paramLabel = "N", defaultValue = "8", description = "CLAHE tile grid N x N (default: ${DEFAULT-VALUE}).")
+    int claheTiles;
+
+    @Option(names = "--epoch-choice", defaultValue = "pooled", paramLabel = "pooled|per-source",
+            description = "How the tuning split picks the epoch: its pooled loss, or the mean of each --data folder's tuning "
+                    + "loss, so a small source counts as much as a large one (default: ${DEFAULT-VALUE}).")
+    String epochChoice;
+
     @Option(names = "--l2", defaultValue = "0", description = "L2 weight decay on kernels (default: ${DEFAULT-VALUE}).")
     double l2;
 
@@ -88,12 +101,19 @@ public final class TrainOptions {
                 ? new AugmentSpec(true, rotation, flipHorizontal, flipVertical, zoom, brightness)
                 : AugmentSpec.none();
         int baseFilters = filters != null ? filters : architecture().defaultFilters();
-        return new HyperParameters(epochs, batchSize, learningRate, seed, baseFilters, l2, tuningSplit, patience, augmentation, fineTune);
+        boolean perSource = switch (epochChoice) {
+            case "pooled" -> false;
+            case "per-source" -> true;
+            default -> throw new IllegalArgumentException("--epoch-choice must be pooled or per-source, not " + epochChoice);
+        };
+        return new HyperParameters(epochs, batchSize, learningRate, seed, baseFilters, l2, tuningSplit, patience, augmentation,
+                fineTune, perSource);
     }
 
     org.mriclassifier.vision.PreprocessSpec preprocessSpec() {
         int size = inputSize != null ? inputSize : architecture().defaultInputSize();
         int channelCount = channels != null ? channels : architecture().defaultChannels();
-        return org.mriclassifier.vision.PreprocessSpec.original().withOutputSize(size).withChannels(channelCount);
+        return org.mriclassifier.vision.PreprocessSpec.original().withOutputSize(size).withChannels(channelCount)
+                .withClahe(claheClipLimit, claheTiles);
     }
 }

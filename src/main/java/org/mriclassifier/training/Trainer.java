@@ -64,16 +64,15 @@ public final class Trainer {
                         fineTuning ? graph.fineTuneStep() : graph.trainStep());
                 recalibrateStatistics(session, trainSide, order, trainingMode);
                 EpochRecord record = tuningSide.isEmpty()
-                        ? new EpochRecord(epoch, lossAndAccuracy[0], lossAndAccuracy[1], Double.NaN, Double.NaN, Double.NaN, 0)
+                        ? new EpochRecord(epoch, lossAndAccuracy[0], lossAndAccuracy[1], Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0)
                         : withTuning(session, epoch, lossAndAccuracy, tuningSide);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 totalSeconds += seconds;
-                record = new EpochRecord(record.epoch(), record.trainLoss(), record.trainAccuracy(), record.tuningLoss(),
-                        record.tuningAccuracy(), record.tuningAuc(), seconds);
+                record = record.took(seconds);
                 history.add(record);
-                boolean improved = !tuningSide.isEmpty() && record.tuningLoss() < bestLoss;
+                boolean improved = !tuningSide.isEmpty() && record.selectionLoss() < bestLoss;
                 if (improved) {
-                    bestLoss = record.tuningLoss();
+                    bestLoss = record.selectionLoss();
                     keptEpoch = epoch;
                     session.save(best);
                 }
@@ -169,8 +168,28 @@ public final class Trainer {
                 spec.outputSize(), spec.channels());
         int[] labels = tuningSide.stream().mapToInt(s -> s.label().value()).toArray();
         BinaryMetrics metrics = BinaryMetrics.of(labels, scores, 0.5);
-        return new EpochRecord(epoch, lossAndAccuracy[0], lossAndAccuracy[1], crossEntropy(labels, scores),
-                metrics.accuracy(), metrics.auc(), 0);
+        double pooled = crossEntropy(labels, scores);
+        double selection = hyper.perSourceEpochChoice() ? meanPerSourceLoss(tuningSide, labels, scores) : pooled;
+        return new EpochRecord(epoch, lossAndAccuracy[0], lossAndAccuracy[1], pooled,
+                metrics.accuracy(), metrics.auc(), selection, 0);
+    }
+
+    /** The mean over data sets of each one's cross-entropy on the tuning side: every source weighs the same. */
+    static double meanPerSourceLoss(List<Sample> tuningSide, int[] labels, float[] scores) {
+        java.util.Map<String, List<Integer>> bySource = new java.util.TreeMap<>();
+        for (int i = 0; i < tuningSide.size(); i++) {
+            bySource.computeIfAbsent(tuningSide.get(i).dataset(), k -> new ArrayList<>()).add(i);
+        }
+        double sum = 0;
+        for (List<Integer> members : bySource.values()) {
+            int[] sourceLabels = members.stream().mapToInt(i -> labels[i]).toArray();
+            float[] sourceScores = new float[members.size()];
+            for (int j = 0; j < sourceScores.length; j++) {
+                sourceScores[j] = scores[members.get(j)];
+            }
+            sum += crossEntropy(sourceLabels, sourceScores);
+        }
+        return sum / bySource.size();
     }
 
     static double crossEntropy(int[] labels, float[] scores) {
@@ -189,9 +208,10 @@ public final class Trainer {
                     record.epoch(), hyper.epochs(), fmt(record.trainLoss()), fmt(record.trainAccuracy()),
                     Math.round(record.seconds()), duration(secondsLeft));
         } else {
-            LOG.info("epoch {}/{}  loss {}  accuracy {}  | tuning loss {}  accuracy {}  AUC {}{}  {} s/epoch, at most {} left",
+            String perSource = hyper.perSourceEpochChoice() ? "  per-source loss " + fmt(record.selectionLoss()) : "";
+            LOG.info("epoch {}/{}  loss {}  accuracy {}  | tuning loss {}  accuracy {}  AUC {}{}{}  {} s/epoch, at most {} left",
                     record.epoch(), hyper.epochs(), fmt(record.trainLoss()), fmt(record.trainAccuracy()),
-                    fmt(record.tuningLoss()), fmt(record.tuningAccuracy()), fmt(record.tuningAuc()), improved ? " (best)" : "",
+                    fmt(record.tuningLoss()), fmt(record.tuningAccuracy()), fmt(record.tuningAuc()), perSource, improved ? " (best)" : "",
                     Math.round(record.seconds()), duration(secondsLeft));
         }
     }

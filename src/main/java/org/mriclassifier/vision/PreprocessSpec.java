@@ -17,6 +17,11 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  *                               the whole frame is used instead (a guard the original lacked)
  * @param outputSize             side of the square network input
  * @param channels               1 (grey) or 3 (colour, OpenCV's BGR order as the original's cv2.imread gave it)
+ * @param claheClipLimit         contrast-limited adaptive histogram equalisation of the network input, applied to each
+ *                               channel after the final resize: OpenCV's clip limit, 0 = off (the original: off). It
+ *                               evens out the grey levels that differ between scanners and sources.
+ * @param claheTiles             CLAHE's tile grid, claheTiles x claheTiles (OpenCV's default: 8); a descriptor written
+ *                               before these two fields existed reads as CLAHE off
  */
 public record PreprocessSpec(
         int workingSize,
@@ -28,7 +33,12 @@ public record PreprocessSpec(
         boolean crop,
         double minContourAreaFraction,
         int outputSize,
-        int channels) {
+        int channels,
+        double claheClipLimit,
+        int claheTiles) {
+
+    /** CLAHE's tile grid when none is given. */
+    public static final int DEFAULT_CLAHE_TILES = 8;
 
     public PreprocessSpec {
         require(workingSize >= 16, "workingSize must be at least 16");
@@ -39,6 +49,18 @@ public record PreprocessSpec(
         require(minContourAreaFraction >= 0 && minContourAreaFraction < 1, "minContourAreaFraction must be in [0,1)");
         require(outputSize >= 4 && outputSize <= 1024, "outputSize must be in 4..1024");
         require(channels == 1 || channels == 3, "channels must be 1 or 3");
+        require(claheClipLimit >= 0 && claheClipLimit <= 40, "claheClipLimit must be in 0..40 (0 = off)");
+        if (claheTiles == 0) {
+            claheTiles = DEFAULT_CLAHE_TILES;
+        }
+        require(claheTiles >= 1 && claheTiles <= outputSize, "claheTiles must be in 1..outputSize");
+    }
+
+    /** Ten-parameter form: CLAHE off, as the original. */
+    public PreprocessSpec(int workingSize, int blurKernel, int threshold, int erodeIterations, int dilateIterations,
+                          int morphKernel, boolean crop, double minContourAreaFraction, int outputSize, int channels) {
+        this(workingSize, blurKernel, threshold, erodeIterations, dilateIterations, morphKernel, crop,
+                minContourAreaFraction, outputSize, channels, 0, DEFAULT_CLAHE_TILES);
     }
 
     /** The original project's pipeline: 256 working frame, blur 5, threshold 45, 2 erosions, 2 dilations, 32x32 colour. */
@@ -48,12 +70,24 @@ public record PreprocessSpec(
 
     public PreprocessSpec withOutputSize(int size) {
         return new PreprocessSpec(workingSize, blurKernel, threshold, erodeIterations, dilateIterations, morphKernel,
-                crop, minContourAreaFraction, size, channels);
+                crop, minContourAreaFraction, size, channels, claheClipLimit, claheTiles);
     }
 
     public PreprocessSpec withChannels(int channelCount) {
         return new PreprocessSpec(workingSize, blurKernel, threshold, erodeIterations, dilateIterations, morphKernel,
-                crop, minContourAreaFraction, outputSize, channelCount);
+                crop, minContourAreaFraction, outputSize, channelCount, claheClipLimit, claheTiles);
+    }
+
+    /** The same pipeline with CLAHE at this clip limit (0 = off) on a tiles x tiles grid. */
+    public PreprocessSpec withClahe(double clipLimit, int tiles) {
+        return new PreprocessSpec(workingSize, blurKernel, threshold, erodeIterations, dilateIterations, morphKernel,
+                crop, minContourAreaFraction, outputSize, channels, clipLimit, tiles);
+    }
+
+    /** Whether the network input is contrast-equalised. */
+    @JsonIgnore
+    public boolean clahe() {
+        return claheClipLimit > 0;
     }
 
     /** Floats one preprocessed image occupies: outputSize * outputSize * channels. */

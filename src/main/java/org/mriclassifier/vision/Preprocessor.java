@@ -94,6 +94,9 @@ public final class Preprocessor {
             } finally {
                 region.release();
             }
+            if (spec.clahe()) {
+                Clahe.apply(output, spec.claheClipLimit(), spec.claheTiles());
+            }
             output.convertTo(floats, CvType.CV_32F, 1.0 / 255.0);
             float[] pixels = new float[spec.pixelsPerImage()];
             floats.get(0, 0, pixels);

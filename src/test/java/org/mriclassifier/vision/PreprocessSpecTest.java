@@ -1,7 +1,9 @@
 package org.mriclassifier.vision;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.DisplayName;
@@ -32,10 +34,27 @@ class PreprocessSpecTest {
     }
 
     @Test
+    @DisplayName("reads a descriptor written before CLAHE existed as CLAHE off, and keeps CLAHE settings in a round trip")
+    void claheInJson() throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        String old = "{\"workingSize\":256,\"blurKernel\":5,\"threshold\":45,\"erodeIterations\":2,\"dilateIterations\":2,"
+                + "\"morphKernel\":3,\"crop\":true,\"minContourAreaFraction\":0.01,\"outputSize\":128,\"channels\":1}";
+        PreprocessSpec read = mapper.readValue(old, PreprocessSpec.class);
+        assertFalse(read.clahe());
+        assertEquals(PreprocessSpec.original().withOutputSize(128).withChannels(1), read);
+
+        PreprocessSpec equalised = read.withClahe(2.5, 4);
+        assertTrue(equalised.clahe());
+        assertEquals(equalised, mapper.readValue(mapper.writeValueAsString(equalised), PreprocessSpec.class));
+    }
+
+    @Test
     @DisplayName("rejects settings the pipeline cannot run with")
     void rejectsInvalidSettings() {
         assertThrows(IllegalArgumentException.class, () -> PreprocessSpec.original().withChannels(2));
         assertThrows(IllegalArgumentException.class, () -> PreprocessSpec.original().withOutputSize(0));
         assertThrows(IllegalArgumentException.class, () -> new PreprocessSpec(256, 4, 45, 2, 2, 3, true, 0.01, 32, 3));
+        assertThrows(IllegalArgumentException.class, () -> PreprocessSpec.original().withClahe(-1, 8));
+        assertThrows(IllegalArgumentException.class, () -> PreprocessSpec.original().withClahe(2, 33));
     }
 }
