@@ -53,7 +53,7 @@ public record PreprocessSpec(
         if (claheTiles == 0) {
             claheTiles = DEFAULT_CLAHE_TILES;
         }
-        require(claheTiles >= 1 && claheTiles <= outputSize, "claheTiles must be in 1..outputSize");
+        require(claheTiles >= 1 && (claheClipLimit == 0 || claheTiles <= outputSize), "claheTiles must be in 1..outputSize");
     }
 
     /** Ten-parameter form: CLAHE off, as the original. */

@@ -32,7 +32,7 @@ class TrainingSmokeTest {
         long start = System.currentTimeMillis();
         int exit = new CommandLine(new TrainCommand()).execute("--data", data.toString(), "--arch", "bncnn",
                 "--input-size", "32", "--filters", "8", "--epochs", "10", "--batch", "16", "--learning-rate", "0.003",
-                "--validation-split", "0.25", "--seed", "5", "--oversample", data + "=2", "--threads", "2", "--near-duplicate-distance", "-1", "--out", model.toString());
+                "--validation-split", "0.25", "--seed", "5", "--oversample", data + "=2", "--clahe", "2", "--threads", "2", "--near-duplicate-distance", "-1", "--out", model.toString());
         trainingMillis = System.currentTimeMillis() - start;
         assertEquals(0, exit, "train command failed");
     }
@@ -107,6 +107,7 @@ class TrainingSmokeTest {
             ModelDescriptor d = classifier.descriptor();
             assertEquals("bncnn", d.architecture());
             assertEquals(32, d.preprocessing().outputSize());
+            assertEquals(2.0, d.preprocessing().claheClipLimit(), "--clahe travels in the spec, so serving equalises as training did");
             assertEquals(List.of(-1L, 32L, 32L, 1L), d.input().shape());
             assertEquals(64, d.training().trainSetSha256().length());
             assertTrue(d.training().command().startsWith("java -jar target/mri-classifier.jar train --data "), d.training().command());
