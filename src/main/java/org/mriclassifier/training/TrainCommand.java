@@ -136,37 +136,59 @@ public final class TrainCommand implements Callable<Integer> {
                 Map<String, Object> foldReport = new LinkedHashMap<>(Reports.metricsMap(evaluation.overall()));
                 foldReport.put("fold", f + 1);
                 foldReport.put("keptEpoch", model.result().keptEpoch());
+                Map<String, Object> foldByDataset = new LinkedHashMap<>();
+                evaluation.byDataset().forEach((dataset, metrics) -> foldByDataset.put(dataset, Reports.metricsMap(metrics)));
+                foldReport.put("byDataset", foldByDataset);
                 foldReports.add(foldReport);
                 console.print(Reports.metricsBlock("Fold " + (f + 1) + " held out:", evaluation.overall()));
+                if (evaluation.byDataset().size() > 1) {
+                    evaluation.byDataset().forEach((dataset, metrics) ->
+                            console.print(Reports.metricsBlock("  of which " + dataset + ":", metrics)));
+                }
             }
+            // a long cross-validation leaves its finished folds on disk as it goes, not only at the end
+            writeCvReport(spec, hyper, foldStatisticsByScope(byScope), foldReports);
         }
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("mode", "cross-validation");
         summary.put("folds", options.folds);
         console.printf("%d-fold cross-validation of %s (mean ± sample std over folds):%n", options.folds, options.architecture().name());
-        Map<String, Object> scopes = new LinkedHashMap<>();
-        byScope.forEach((scope, metrics) -> {
-            Map<String, Object> stats = foldStatistics(metrics);
-            scopes.put(scope, stats);
+        Map<String, Object> scopes = foldStatisticsByScope(byScope);
+        scopes.forEach((scope, statistics) -> {
+            Map<String, Object> stats = castMap(statistics);
             console.printf("  %-40s accuracy %.4f ± %.4f  F1 %.4f ± %.4f  AUC %.4f ± %.4f  (pooled TP %s TN %s FP %s FN %s)%n", scope,
                     stats.get("accuracyMean"), stats.get("accuracyStd"), stats.get("f1Mean"), stats.get("f1Std"),
                     stats.get("aucMean"), stats.get("aucStd"), stats.get("tp"), stats.get("tn"), stats.get("fp"), stats.get("fn"));
         });
         summary.putAll(castMap(scopes.get("all")));
         summary.put("secondsPerEpoch", Reports.mean(secondsPerEpoch));
+        writeCvReport(spec, hyper, scopes, foldReports);
+        console.println(Reports.json(summary));
+        return 0;
+    }
+
+    private static Map<String, Object> foldStatisticsByScope(Map<String, List<BinaryMetrics>> byScope) {
+        Map<String, Object> scopes = new LinkedHashMap<>();
+        byScope.forEach((scope, metrics) -> scopes.put(scope, foldStatistics(metrics)));
+        return scopes;
+    }
+
+    /** cv-report.json in --out: the command, the recipe, the statistics over the folds done so far and each fold's figures. */
+    private void writeCvReport(PreprocessSpec spec, HyperParameters hyper, Map<String, Object> scopes,
+                               List<Map<String, Object>> foldReports) throws IOException {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("command", Reports.commandLine("train", commandSpec.commandLine().getParseResult().originalArgs()));
         report.put("architecture", options.architecture().name());
         report.put("preprocessing", spec);
         report.put("hyperParameters", hyper);
         report.put("oversample", options.oversample);
+        report.put("foldsPlanned", options.folds);
+        report.put("foldsDone", foldReports.size());
         report.put("summary", scopes);
         report.put("folds", foldReports);
         report.put("createdAt", Instant.now().toString());
         Files.createDirectories(out);
         ModelDescriptors.mapper().writeValue(out.resolve("cv-report.json").toFile(), report);
-        console.println(Reports.json(summary));
-        return 0;
     }
 
     private static Map<String, Object> foldStatistics(List<BinaryMetrics> metrics) {
