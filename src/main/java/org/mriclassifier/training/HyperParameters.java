@@ -15,13 +15,16 @@ package org.mriclassifier.training;
  * @param fineTune        when the tuning loss stalls, return to the best epoch and go on at a tenth of the learning rate
  *                        (once) before stopping
  * @param perSourceEpochChoice pick the epoch on the mean of each data set's tuning loss instead of the pooled loss
+ * @param warmUpEpochs    epochs at the start that can be neither kept nor counted towards the patience (0 = none): a
+ *                        tuning loss that is noisy early cannot stop or fine-tune a run from an undertrained epoch
  */
 public record HyperParameters(int epochs, int batchSize, double learningRate, long seed, int filters, double l2,
                               double tuningSplit, int patience, AugmentSpec augment,
-                              boolean fineTune, boolean perSourceEpochChoice) {
+                              boolean fineTune, boolean perSourceEpochChoice, int warmUpEpochs) {
 
     public HyperParameters {
-        if (epochs < 1 || batchSize < 1 || learningRate <= 0 || filters < 1 || l2 < 0 || tuningSplit < 0 || tuningSplit >= 1 || patience < 1) {
+        if (epochs < 1 || batchSize < 1 || learningRate <= 0 || filters < 1 || l2 < 0 || tuningSplit < 0 || tuningSplit >= 1 || patience < 1
+                || warmUpEpochs < 0 || warmUpEpochs >= epochs) {
             throw new IllegalArgumentException("invalid hyper-parameters: " + this);
         }
     }

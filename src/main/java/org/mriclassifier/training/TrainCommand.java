@@ -252,6 +252,7 @@ public final class TrainCommand implements Callable<Integer> {
         hyperParameters.put("patience", hyper.patience());
         hyperParameters.put("fineTune", hyper.fineTune());
         hyperParameters.put("epochChoice", hyper.perSourceEpochChoice() ? "per-source" : "pooled");
+        hyperParameters.put("warmUpEpochs", hyper.warmUpEpochs());
         hyperParameters.put("nearDuplicateDistance", data.nearDuplicateDistance());
         hyperParameters.put("keepDuplicates", data.keepDuplicates());
         hyperParameters.put("deterministicOps", DeterministicOps.enabled());

@@ -60,6 +60,11 @@ public final class TrainOptions {
                     + "loss, so a small source counts as much as a large one (default: ${DEFAULT-VALUE}).")
     String epochChoice;
 
+    @Option(names = "--warm-up-epochs", paramLabel = "N", defaultValue = "0",
+            description = "With a tuning split: the first N epochs are neither kept nor counted towards --patience "
+                    + "(default: ${DEFAULT-VALUE}; must be under --epochs).")
+    int warmUpEpochs;
+
     @Option(names = "--l2", defaultValue = "0", description = "L2 weight decay on kernels (default: ${DEFAULT-VALUE}).")
     double l2;
 
@@ -107,7 +112,7 @@ public final class TrainOptions {
             default -> throw new IllegalArgumentException("--epoch-choice must be pooled or per-source, not " + epochChoice);
         };
         return new HyperParameters(epochs, batchSize, learningRate, seed, baseFilters, l2, tuningSplit, patience, augmentation,
-                fineTune, perSource);
+                fineTune, perSource, warmUpEpochs);
     }
 
     org.mriclassifier.vision.PreprocessSpec preprocessSpec() {

@@ -70,14 +70,15 @@ public final class Trainer {
                 totalSeconds += seconds;
                 record = record.took(seconds);
                 history.add(record);
-                boolean improved = !tuningSide.isEmpty() && record.selectionLoss() < bestLoss;
+                boolean monitored = epoch > hyper.warmUpEpochs();
+                boolean improved = monitored && !tuningSide.isEmpty() && record.selectionLoss() < bestLoss;
                 if (improved) {
                     bestLoss = record.selectionLoss();
                     keptEpoch = epoch;
                     session.save(best);
                 }
                 logProgress(record, totalSeconds / epoch, improved);
-                if (!tuningSide.isEmpty() && epoch - Math.max(keptEpoch, patienceFrom) >= hyper.patience()) {
+                if (monitored && !tuningSide.isEmpty() && epoch - Math.max(keptEpoch, patienceFrom) >= hyper.patience()) {
                     if (hyper.fineTune() && !fineTuning) {
                         fineTuning = true;
                         patienceFrom = epoch;

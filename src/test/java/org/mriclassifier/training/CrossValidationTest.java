@@ -19,7 +19,7 @@ class CrossValidationTest {
     Path workspace;
 
     @Test
-    @DisplayName("--folds 3 over two data sets: every image held out once, each fold's and each data set's figures in cv-report.json")
+    @DisplayName("--folds 3 over two data sets: every image held out once, each fold's and each data set's figures in cv-report.json, no warm-up epoch kept")
     void threeFoldsOverTwoDataSets() throws Exception {
         Path large = DrawnDataset.write(workspace.resolve("large"), 30, 3);
         Path small = DrawnDataset.write(workspace.resolve("small"), 12, 4);
@@ -27,7 +27,7 @@ class CrossValidationTest {
 
         int exit = new CommandLine(new TrainCommand()).execute("--data", large.toString(), "--data", small.toString(),
                 "--arch", "bncnn", "--input-size", "32", "--filters", "4", "--epochs", "3", "--batch", "16",
-                "--tuning-split", "0.2", "--patience", "2", "--epoch-choice", "per-source", "--folds", "3",
+                "--tuning-split", "0.2", "--patience", "2", "--epoch-choice", "per-source", "--warm-up-epochs", "1", "--folds", "3",
                 "--threads", "2", "--near-duplicate-distance", "-1", "--out", out.toString());
         assertEquals(0, exit, "train --folds failed");
 
@@ -35,11 +35,13 @@ class CrossValidationTest {
         assertEquals(3, report.get("foldsPlanned").asInt());
         assertEquals(3, report.get("foldsDone").asInt());
         assertTrue(report.get("hyperParameters").get("perSourceEpochChoice").asBoolean());
+        assertEquals(1, report.get("hyperParameters").get("warmUpEpochs").asInt());
         assertEquals(3, report.get("folds").size());
 
         int heldOut = 0;
         for (JsonNode fold : report.get("folds")) {
             heldOut += fold.get("n").asInt();
+            assertTrue(fold.get("keptEpoch").asInt() >= 2, "epoch 1 is warm-up and cannot be kept: " + fold);
             JsonNode byDataset = fold.get("byDataset");
             assertEquals(2, byDataset.size(), "each fold holds out images of both data sets: " + byDataset);
             assertEquals(fold.get("n").asInt(), byDataset.get(large.toString()).get("n").asInt() + byDataset.get(small.toString()).get("n").asInt());
