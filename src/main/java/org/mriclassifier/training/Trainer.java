@@ -46,11 +46,8 @@ public final class Trainer {
         Path checkpoints = createCheckpointDir();
         String best = checkpoints.resolve("best").toString();
         List<EpochRecord> history = new ArrayList<>();
-        double bestLoss = Double.POSITIVE_INFINITY;
-        int keptEpoch = 0;
+        EpochSelection selection = new EpochSelection(hyper.warmUpEpochs(), hyper.patience(), hyper.fineTune());
         double totalSeconds = 0;
-        int patienceFrom = 0;
-        boolean fineTuning = false;
         Random random = new Random(hyper.seed());
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < trainSide.size(); i++) {
@@ -61,7 +58,7 @@ public final class Trainer {
                 long start = System.nanoTime();
                 java.util.Collections.shuffle(order, random);
                 double[] lossAndAccuracy = runEpoch(session, trainSide, order, random, trainingMode,
-                        fineTuning ? graph.fineTuneStep() : graph.trainStep());
+                        selection.fineTuning() ? graph.fineTuneStep() : graph.trainStep());
                 recalibrateStatistics(session, trainSide, order, trainingMode);
                 EpochRecord record = tuningSide.isEmpty()
                         ? new EpochRecord(epoch, lossAndAccuracy[0], lossAndAccuracy[1], Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0)
@@ -70,33 +67,30 @@ public final class Trainer {
                 totalSeconds += seconds;
                 record = record.took(seconds);
                 history.add(record);
-                boolean monitored = epoch > hyper.warmUpEpochs();
-                boolean improved = monitored && !tuningSide.isEmpty() && record.selectionLoss() < bestLoss;
+                if (tuningSide.isEmpty()) {
+                    logProgress(record, totalSeconds / epoch, false);
+                    continue;
+                }
+                boolean improved = selection.offer(epoch, record.selectionLoss());
                 if (improved) {
-                    bestLoss = record.selectionLoss();
-                    keptEpoch = epoch;
                     session.save(best);
                 }
                 logProgress(record, totalSeconds / epoch, improved);
-                if (monitored && !tuningSide.isEmpty() && epoch - Math.max(keptEpoch, patienceFrom) >= hyper.patience()) {
-                    if (hyper.fineTune() && !fineTuning) {
-                        fineTuning = true;
-                        patienceFrom = epoch;
-                        session.restore(best);
-                        LOG.info("Tuning loss stalled: back to epoch {}, continuing at learning rate {}", keptEpoch,
-                                hyper.learningRate() * TrainingGraph.FINE_TUNE_RATE_FACTOR);
-                        continue;
-                    }
-                    LOG.info("Stopping early: no better tuning loss for {} epochs; keeping epoch {}", hyper.patience(), keptEpoch);
+                EpochSelection.Next next = selection.next(epoch);
+                if (next == EpochSelection.Next.FINE_TUNE) {
+                    session.restore(best);
+                    LOG.info("Tuning loss stalled: back to epoch {}, continuing at learning rate {}", selection.keptEpoch(),
+                            hyper.learningRate() * TrainingGraph.FINE_TUNE_RATE_FACTOR);
+                } else if (next == EpochSelection.Next.STOP) {
+                    LOG.info("Stopping early: no better tuning loss for {} epochs; keeping epoch {}", hyper.patience(), selection.keptEpoch());
                     break;
                 }
             }
             if (tuningSide.isEmpty()) {
-                keptEpoch = history.size();
-            } else {
-                session.restore(best);
+                return new TrainingResult(List.copyOf(history), history.size(), totalSeconds / history.size());
             }
-            return new TrainingResult(List.copyOf(history), keptEpoch, totalSeconds / history.size());
+            session.restore(best);
+            return new TrainingResult(List.copyOf(history), selection.keptEpoch(), totalSeconds / history.size());
         } finally {
             deleteRecursively(checkpoints);
         }

@@ -56,16 +56,9 @@ public record PreprocessSpec(
         require(claheTiles >= 1 && (claheClipLimit == 0 || claheTiles <= outputSize), "claheTiles must be in 1..outputSize");
     }
 
-    /** Ten-parameter form: CLAHE off, as the original. */
-    public PreprocessSpec(int workingSize, int blurKernel, int threshold, int erodeIterations, int dilateIterations,
-                          int morphKernel, boolean crop, double minContourAreaFraction, int outputSize, int channels) {
-        this(workingSize, blurKernel, threshold, erodeIterations, dilateIterations, morphKernel, crop,
-                minContourAreaFraction, outputSize, channels, 0, DEFAULT_CLAHE_TILES);
-    }
-
     /** The original project's pipeline: 256 working frame, blur 5, threshold 45, 2 erosions, 2 dilations, 32x32 colour. */
     public static PreprocessSpec original() {
-        return new PreprocessSpec(256, 5, 45, 2, 2, 3, true, 0.01, 32, 3);
+        return new PreprocessSpec(256, 5, 45, 2, 2, 3, true, 0.01, 32, 3, 0, DEFAULT_CLAHE_TILES);
     }
 
     public PreprocessSpec withOutputSize(int size) {

@@ -53,7 +53,7 @@ class PreprocessSpecTest {
     void rejectsInvalidSettings() {
         assertThrows(IllegalArgumentException.class, () -> PreprocessSpec.original().withChannels(2));
         assertThrows(IllegalArgumentException.class, () -> PreprocessSpec.original().withOutputSize(0));
-        assertThrows(IllegalArgumentException.class, () -> new PreprocessSpec(256, 4, 45, 2, 2, 3, true, 0.01, 32, 3));
+        assertThrows(IllegalArgumentException.class, () -> new PreprocessSpec(256, 4, 45, 2, 2, 3, true, 0.01, 32, 3, 0, 8));
         assertThrows(IllegalArgumentException.class, () -> PreprocessSpec.original().withClahe(-1, 8));
         assertThrows(IllegalArgumentException.class, () -> PreprocessSpec.original().withClahe(2, 33));
     }
