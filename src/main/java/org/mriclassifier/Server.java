@@ -19,6 +19,7 @@ import org.mriclassifier.auth.AuthService;
 import org.mriclassifier.auth.JwtKey;
 import org.mriclassifier.auth.PasswordHasher;
 import org.mriclassifier.auth.PasswordWork;
+import org.mriclassifier.auth.PrincipalCache;
 import org.mriclassifier.auth.TokenIssuer;
 import org.mriclassifier.bus.Addresses;
 import org.mriclassifier.bus.Payloads;
@@ -138,12 +139,13 @@ public final class Server {
         if (withHttp) {
             TokenIssuer tokens = new TokenIssuer(vertx, foundation.jwtKey(), config.getJsonObject("jwt"));
             UploadBudget uploads = new UploadBudget(config.getJsonObject("mri").getLong("upload_buffer_bytes_max", 256L << 20));
+            PrincipalCache principals = HttpVerticle.principalCache(vertx, config.getJsonObject("auth"));
             started = started
                     .compose(v -> record(deployments, vertx.deployVerticle(new UserService(passwords), single)))
                     .compose(v -> record(deployments, vertx.deployVerticle(new AuthService(passwords, tokens), single)))
                     .compose(v -> FirstStart.ensureAdmin(pool, passwords, vertx.eventBus(), config.getJsonObject("admin")))
                     .compose(v -> record(deployments, vertx.deployVerticle(
-                            () -> new HttpVerticle(tokens, lifecycle, () -> modelLoaded(vertx), registry, uploads, load),
+                            () -> new HttpVerticle(tokens, lifecycle, () -> modelLoaded(vertx), registry, uploads, load, principals),
                             new DeploymentOptions().setConfig(verticleConfig)
                                     .setInstances(config.getJsonObject("http").getInteger("instances", 2)))));
         }

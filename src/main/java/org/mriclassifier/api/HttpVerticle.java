@@ -3,6 +3,7 @@ package org.mriclassifier.api;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -46,15 +47,19 @@ public final class HttpVerticle extends VerticleBase {
     private final PrometheusMeterRegistry registry;
     private final UploadBudget uploads;
     private final ClassificationLoad load;
+    private final PrincipalCache principals;
     private HttpServer server;
 
     /**
      * @param uploads the process-wide budget of upload bytes held in memory, shared by every instance
      * @param load    the classifications in progress, to refuse uploads early when the server is full
+     * @param principals the token check's cache of users, shared by every instance (see {@link #principalCache})
      */
     public HttpVerticle(TokenIssuer tokens, Lifecycle lifecycle, Supplier<Future<Boolean>> modelLoaded,
-                        PrometheusMeterRegistry registry, UploadBudget uploads, ClassificationLoad load) {
+                        PrometheusMeterRegistry registry, UploadBudget uploads, ClassificationLoad load,
+                        PrincipalCache principals) {
         this.tokens = tokens;
+        this.principals = principals;
         this.uploads = uploads;
         this.load = load;
         this.lifecycle = lifecycle;
@@ -66,9 +71,6 @@ public final class HttpVerticle extends VerticleBase {
     public Future<?> start() {
         JsonObject http = config().getJsonObject("http");
         Pool pool = PoolFactory.shared(vertx, config().getJsonObject("db"));
-        PrincipalCache principals = new PrincipalCache(this::lookupPrincipal,
-                config().getJsonObject("auth").getInteger("principal_cache_seconds", 30) * 1000L, 10_000,
-                System::currentTimeMillis);
         vertx.eventBus().<JsonObject>consumer(Addresses.USERS_EVENTS_CHANGED,
                 event -> principals.invalidate(event.body().getString("id")));
         Readiness readiness = new Readiness(vertx, pool, lifecycle, modelLoaded);
@@ -103,7 +105,7 @@ public final class HttpVerticle extends VerticleBase {
 
         OperationsRoutes operations = new OperationsRoutes(readiness, contractText, Buffer.buffer(SwaggerUi.PAGE), registry);
         new AuthRoutes().mount(rb);
-        new UserRoutes().mount(rb);
+        new UserRoutes(principals).mount(rb);
         new MriRoutes(config().getJsonObject("vision").getLong("max_image_bytes", 10L << 20)).mount(rb);
         operations.mount(rb);
 
@@ -132,7 +134,13 @@ public final class HttpVerticle extends VerticleBase {
         return router;
     }
 
-    private Future<Optional<PrincipalCache.Principal>> lookupPrincipal(String userId) {
+    /** The process's cache of token users, asking the auth service ({@code auth.principal}) on a miss. */
+    public static PrincipalCache principalCache(Vertx vertx, JsonObject authConfig) {
+        return new PrincipalCache(userId -> lookupPrincipal(vertx, userId),
+                authConfig.getInteger("principal_cache_seconds", 30) * 1000L, 10_000, System::currentTimeMillis);
+    }
+
+    private static Future<Optional<PrincipalCache.Principal>> lookupPrincipal(Vertx vertx, String userId) {
         return Services.call(vertx.eventBus(), Addresses.AUTH_PRINCIPAL, new JsonObject().put("id", userId), 5_000)
                 .map(json -> Optional.of(PrincipalCache.Principal.fromJson(json)))
                 .recover(error -> error instanceof ServiceException se && se.status() == 404

@@ -3,13 +3,23 @@ package org.mriclassifier.api;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
+import org.mriclassifier.auth.PrincipalCache;
 import org.mriclassifier.bus.Addresses;
 
 /**
  * The users routes: {@code /users}, {@code /users/{user_name}} and the original API's {@code /user/{user_name}}.
  * Each translates the validated request into a command for the users service and its reply into a response.
+ * A change or deletion drops the user from the token check's cache before it is answered, so a token it
+ * revoked fails on the very next request, whichever event loop serves it.
  */
 final class UserRoutes {
+
+    private final PrincipalCache principals;
+
+    /** @param principals the token check's cache, told of a change before the change is answered */
+    UserRoutes(PrincipalCache principals) {
+        this.principals = principals;
+    }
 
     void mount(RouterBuilder rb) {
         rb.getRoute("createUser").addHandler(this::createUser);
@@ -56,6 +66,7 @@ final class UserRoutes {
                 .put("changes", Http.body(ctx));
         Http.call(ctx, Addresses.USERS_UPDATE, command)
                 .onSuccess(user -> {
+                    principals.invalidate(user.getString("id"));
                     ctx.response().putHeader("Content-Location", "/users/" + user.getString("user_name"));
                     Http.sendJson(ctx, 200, user);
                 })
@@ -64,7 +75,10 @@ final class UserRoutes {
 
     private void deleteUser(RoutingContext ctx) {
         Http.call(ctx, Addresses.USERS_DELETE, new JsonObject().put("user_name", Http.path(ctx, "user_name")))
-                .onSuccess(user -> Http.sendJson(ctx, 200, user))
+                .onSuccess(user -> {
+                    principals.invalidate(user.getString("id"));
+                    Http.sendJson(ctx, 200, user);
+                })
                 .onFailure(ctx::fail);
     }
 }

@@ -10,9 +10,11 @@ import java.util.function.LongSupplier;
 
 /**
  * What each token's user is now (role, hospital, token version), remembered for a few seconds so that a busy
- * client does not cost a query per request. Entries are dropped as soon as a {@code users.events.changed}
- * event names the user, so a revoked token fails on its next request; the time limit only covers events lost
- * between nodes. Confined to one event loop; bounded in size.
+ * client does not cost a query per request. One cache serves every HTTP instance of a process, so the route
+ * that changed or deleted a user drops its entry before it answers: the next request, on whichever event
+ * loop, asks the database again. Changes made by other verticles, or on other nodes, arrive as
+ * {@code users.events.changed} events, which drop the entry too; the time limit only covers events lost
+ * between nodes. Thread-safe (the source is called outside the lock); bounded in size.
  */
 public final class PrincipalCache {
 
@@ -57,20 +59,25 @@ public final class PrincipalCache {
     }
 
     public Future<Optional<Principal>> lookup(String userId) {
-        Entry cached = entries.get(userId);
         long now = clock.getAsLong();
-        if (cached != null && cached.expiresAt() > now) {
-            return Future.succeededFuture(cached.principal());
-        }
-        long startedAt = generation;
-        return source.apply(userId).onSuccess(found -> {
-            if (generation == startedAt) {
-                entries.put(userId, new Entry(found, now + ttlMillis));
+        long startedAt;
+        synchronized (this) {
+            Entry cached = entries.get(userId);
+            if (cached != null && cached.expiresAt() > now) {
+                return Future.succeededFuture(cached.principal());
             }
-        });
+            startedAt = generation;
+        }
+        return source.apply(userId).onSuccess(found -> remember(userId, found, startedAt, now + ttlMillis));
     }
 
-    public void invalidate(String userId) {
+    private synchronized void remember(String userId, Optional<Principal> found, long startedAt, long expiresAt) {
+        if (generation == startedAt) {
+            entries.put(userId, new Entry(found, expiresAt));
+        }
+    }
+
+    public synchronized void invalidate(String userId) {
         generation++;
         entries.remove(userId);
     }
