@@ -86,11 +86,11 @@ class MriEventsAndAuditTest {
                         .sendJsonObject(new JsonObject().put("class", "tumor")))
                 .compose(r -> server.client.delete("/MRI/" + id[0]).bearerTokenAuthentication(doctor).send())
                 .compose(r -> server.client.delete("/MRI/" + id[0]).bearerTokenAuthentication(admin).send())
-                // the trail is written in batches every 100 ms
-                .compose(r -> vertx.timer(400))
-                .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
-                    List<String> trail = SharedPostgres.query(server.dbUri, c -> rows(c.prepareStatement(
-                            "SELECT action, outcome, actor_name, address FROM audit_log WHERE target_id = ? ORDER BY id"), id[0]));
+                // the trail is written in batches every 100 ms: wait for the six rows, up to 10 s
+                .compose(r -> SharedPostgres.queryUntil(vertx, server.dbUri, c -> rows(c.prepareStatement(
+                        "SELECT action, outcome, actor_name, address FROM audit_log WHERE target_id = ? ORDER BY id"), id[0]),
+                        trail -> trail.size() >= 6))
+                .onComplete(ctx.succeeding(trail -> ctx.verify(() -> {
                     assertEquals(List.of("mri.create:success:audit-doc", "mri.read:success:audit-doc",
                             "mri.image:success:audit-doc", "mri.update:success:audit-doc",
                             "mri.delete:denied:audit-doc", "mri.delete:success:admin"), trail);
@@ -122,14 +122,13 @@ class MriEventsAndAuditTest {
     @DisplayName("a request without a valid token is recorded as denied, with where it came from")
     void unauthenticatedIsAudited(Vertx vertx, VertxTestContext ctx) {
         server.client.get("/MRI?probe=anonymous").send()
-                .compose(r -> vertx.timer(400))
-                .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
-                    String row = SharedPostgres.query(server.dbUri, c -> {
-                        try (ResultSet rs = c.createStatement().executeQuery(
-                                "SELECT action, outcome, status, address FROM audit_log WHERE target_type = 'route' ORDER BY id DESC LIMIT 1")) {
-                            return rs.next() ? rs.getString(1) + "|" + rs.getString(2) + "|" + rs.getInt(3) + "|" + rs.getString(4) : null;
-                        }
-                    });
+                .compose(r -> SharedPostgres.queryUntil(vertx, server.dbUri, c -> {
+                    try (ResultSet rs = c.createStatement().executeQuery(
+                            "SELECT action, outcome, status, address FROM audit_log WHERE target_type = 'route' ORDER BY id DESC LIMIT 1")) {
+                        return rs.next() ? rs.getString(1) + "|" + rs.getString(2) + "|" + rs.getInt(3) + "|" + rs.getString(4) : "";
+                    }
+                }, "GET /MRI|denied|401|127.0.0.1"::equals))
+                .onComplete(ctx.succeeding(row -> ctx.verify(() -> {
                     assertEquals("GET /MRI|denied|401|127.0.0.1", row);
                     ctx.completeNow();
                 })));

@@ -1,5 +1,7 @@
 package org.mriclassifier.testing;
 
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -9,6 +11,8 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.mriclassifier.db.DatabaseTarget;
 import org.mriclassifier.db.EmbeddedDatabase;
 
@@ -58,6 +62,21 @@ public final class SharedPostgres {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Runs the query every 100 ms, on a worker, until its answer passes {@code done} or 10 s have gone by,
+     * and completes with the last answer: for what the server writes after it has replied (the audit trail
+     * is written in batches), without a fixed sleep that a busy machine can outrun.
+     */
+    public static <T> Future<T> queryUntil(Vertx vertx, String uri, SqlWork<T> work, Predicate<T> done) {
+        return queryUntil(vertx, uri, work, done, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+    }
+
+    private static <T> Future<T> queryUntil(Vertx vertx, String uri, SqlWork<T> work, Predicate<T> done, long deadline) {
+        return vertx.executeBlocking(() -> query(uri, work)).compose(answer ->
+                done.test(answer) || System.nanoTime() > deadline ? Future.succeededFuture(answer)
+                        : vertx.timer(100).compose(t -> queryUntil(vertx, uri, work, done, deadline)));
     }
 
     /** JDBC work in a test. */
