@@ -5,6 +5,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import org.mriclassifier.auth.PrincipalCache;
 import org.mriclassifier.bus.Addresses;
+import org.mriclassifier.bus.EntityTags;
 
 /**
  * The users routes: {@code /users}, {@code /users/{user_name}} and the original API's {@code /user/{user_name}}.
@@ -53,20 +54,26 @@ final class UserRoutes {
 
     private void getUser(RoutingContext ctx) {
         Http.call(ctx, Addresses.USERS_GET, new JsonObject().put("user_name", Http.path(ctx, "user_name")))
-                .onSuccess(user -> Http.sendJson(ctx, 200, user))
+                .onSuccess(user -> {
+                    tagged(ctx, user);
+                    Http.sendJson(ctx, 200, user);
+                })
                 .onFailure(ctx::fail);
     }
 
     /**
      * PUT and PATCH differ only in their contract: PUT must carry every column but the password and the
-     * name (so it replaces them), PATCH any of them. Both change exactly the columns given.
+     * name (so it replaces them), PATCH any of them. Both change exactly the columns given, and only if the
+     * user is still at the version an If-Match header names (when one is sent).
      */
     private void changeUser(RoutingContext ctx) {
         JsonObject command = new JsonObject().put("user_name", Http.path(ctx, "user_name"))
-                .put("changes", Http.body(ctx));
+                .put("changes", Http.body(ctx))
+                .put("if_match", ctx.request().getHeader("If-Match"));
         Http.call(ctx, Addresses.USERS_UPDATE, command)
                 .onSuccess(user -> {
                     principals.invalidate(user.getString("id"));
+                    tagged(ctx, user);
                     ctx.response().putHeader("Content-Location", "/users/" + user.getString("user_name"));
                     Http.sendJson(ctx, 200, user);
                 })
@@ -74,11 +81,17 @@ final class UserRoutes {
     }
 
     private void deleteUser(RoutingContext ctx) {
-        Http.call(ctx, Addresses.USERS_DELETE, new JsonObject().put("user_name", Http.path(ctx, "user_name")))
+        Http.call(ctx, Addresses.USERS_DELETE, new JsonObject().put("user_name", Http.path(ctx, "user_name"))
+                        .put("if_match", ctx.request().getHeader("If-Match")))
                 .onSuccess(user -> {
                     principals.invalidate(user.getString("id"));
                     Http.sendJson(ctx, 200, user);
                 })
                 .onFailure(ctx::fail);
+    }
+
+    /** The user's version as a strong ETag, for a later If-Match. */
+    private static void tagged(RoutingContext ctx, JsonObject user) {
+        ctx.response().putHeader("ETag", EntityTags.of(user.getInteger("version")));
     }
 }

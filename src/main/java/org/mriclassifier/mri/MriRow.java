@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.UUID;
+import org.mriclassifier.bus.EntityTags;
 
 /** One row of the data set, without its bytes. */
 public record MriRow(UUID id, String gender, String hospital, String label, String prediction, float probability,
@@ -12,7 +13,7 @@ public record MriRow(UUID id, String gender, String hospital, String label, Stri
 
     /** The strong entity tag of this version of the row. */
     public String etag() {
-        return "\"" + version + "\"";
+        return EntityTags.of(version);
     }
 
     /** A float read as a double prints noise digits (0.9986242055892944); six decimals say all it knows. */

@@ -16,6 +16,7 @@ import org.mriclassifier.auth.AccessPolicy;
 import org.mriclassifier.auth.Actor;
 import org.mriclassifier.auth.Decision;
 import org.mriclassifier.bus.Addresses;
+import org.mriclassifier.bus.EntityTags;
 import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.bus.Services;
 import org.mriclassifier.db.DbErrors;
@@ -265,7 +266,7 @@ public final class MriService extends VerticleBase {
                     if (!decision.allowed()) {
                         throw deny(actor, "mri.update", id, decision);
                     }
-                    requireCurrent(ifMatch, row);
+                    EntityTags.requireCurrent(ifMatch, row.version());
                     require(GENDERS, gender, "gender");
                     if (label != null) {
                         require(CLASSES, label, "class");
@@ -292,7 +293,7 @@ public final class MriService extends VerticleBase {
                         throw deny(actor, "mri.delete", id, decision);
                     }
                     if (ifMatch != null) {
-                        requireCurrent(ifMatch, row);
+                        EntityTags.requireCurrent(ifMatch, row.version());
                     }
                     return repository.delete(tx, id).map(v -> row);
                 }))
@@ -333,21 +334,6 @@ public final class MriService extends VerticleBase {
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------
-
-    /** If-Match holds a list of strong tags or {@code *}; a weak tag never matches (RFC 9110 13.1.1). */
-    static void requireCurrent(String ifMatch, MriRow row) {
-        String trimmed = ifMatch.trim();
-        if (trimmed.equals("*")) {
-            return;
-        }
-        for (String tag : trimmed.split(",")) {
-            if (tag.trim().equals(row.etag())) {
-                return;
-            }
-        }
-        throw new ServiceException(412, "the row has changed since that ETag was read; it is now at "
-                + row.etag() + "; read it again and retry", "If-Match");
-    }
 
     /** 1 to 100 printable characters once trimmed. */
     static String hospital(String raw) {

@@ -16,6 +16,7 @@ import org.mriclassifier.auth.PasswordHasher;
 import org.mriclassifier.auth.PasswordWork;
 import org.mriclassifier.auth.Role;
 import org.mriclassifier.bus.Addresses;
+import org.mriclassifier.bus.EntityTags;
 import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.bus.Services;
 import org.mriclassifier.db.DbErrors;
@@ -99,11 +100,13 @@ public final class UserService extends VerticleBase {
 
     /**
      * PUT (replace: every field given) and PATCH (only the fields given) on one user, in one transaction
-     * that locks the row, checks the policy against it and writes it.
+     * that locks the row, checks the policy against it, compares the optional {@code if_match} tag with its
+     * version and writes it.
      */
     private Future<JsonObject> update(JsonObject command) {
         Actor actor = Actor.fromJson(command.getJsonObject("actor"));
         String userName = command.getString("user_name");
+        String ifMatch = command.getString("if_match");
         JsonObject changes = command.getJsonObject("changes");
         String newPassword = changes.getString("user_password");
         if (newPassword != null) {
@@ -118,6 +121,9 @@ public final class UserService extends VerticleBase {
                 .compose(hash -> pool.withTransaction(tx -> repository.findByNameForUpdate(tx, userName)
                         .compose(found -> {
                             UserRow current = authorizeChange(actor, userName, found, changes);
+                            if (ifMatch != null) {
+                                EntityTags.requireCurrent(ifMatch, current.version());
+                            }
                             Role role = newRole(changes, current);
                             Future<Void> adminsLeft = current.role() == Role.ADMIN && role != Role.ADMIN
                                     ? requireAnotherAdmin(tx) : Future.succeededFuture();
@@ -134,11 +140,15 @@ public final class UserService extends VerticleBase {
     private Future<JsonObject> delete(JsonObject command) {
         Actor actor = Actor.fromJson(command.getJsonObject("actor"));
         String userName = command.getString("user_name");
+        String ifMatch = command.getString("if_match");
         return pool.withTransaction(tx -> repository.findByNameForUpdate(tx, userName).compose(found -> {
                     UserRow current = found.orElseThrow(() -> noSuchUser(userName));
                     Decision decision = AccessPolicy.deleteUser(actor, facts(current));
                     if (!decision.allowed()) {
                         throw deny(actor, "user.delete", userName, decision);
+                    }
+                    if (ifMatch != null) {
+                        EntityTags.requireCurrent(ifMatch, current.version());
                     }
                     Future<Void> adminsLeft = current.role() == Role.ADMIN ? requireAnotherAdmin(tx)
                             : Future.succeededFuture();

@@ -2,6 +2,7 @@ package org.mriclassifier.users;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -146,6 +147,52 @@ class UsersApiTest {
                 })
                 .onComplete(ctx.succeeding(again -> ctx.verify(() -> {
                     assertEquals(404, again.statusCode());
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("If-Match is optional on a user: GET and PATCH send an ETag; a stale tag answers 412 and changes nothing")
+    void optionalIfMatch(VertxTestContext ctx) {
+        String[] tag = new String[1];
+        server.client.post("/users").bearerTokenAuthentication(admin).sendJsonObject(newUser("ivy"))
+                .compose(r -> server.client.get("/users/ivy").bearerTokenAuthentication(admin).send())
+                .compose(read -> {
+                    tag[0] = read.getHeader("ETag");
+                    ctx.verify(() -> assertEquals("\"" + read.bodyAsJsonObject().getInteger("version") + "\"", tag[0]));
+                    return server.client.patch("/users/ivy").bearerTokenAuthentication(admin).putHeader("If-Match", tag[0])
+                            .sendJsonObject(new JsonObject().put("user_email", "ivy.new@example.org"));
+                })
+                .compose(changed -> {
+                    ctx.verify(() -> {
+                        assertEquals(200, changed.statusCode());
+                        assertNotEquals(tag[0], changed.getHeader("ETag"), "a change moves the tag on");
+                    });
+                    // the tag read before that change is now stale, on PUT, PATCH and DELETE alike
+                    return server.client.patch("/user/ivy").bearerTokenAuthentication(admin).putHeader("If-Match", tag[0])
+                            .sendJsonObject(new JsonObject().put("user_email", "ivy.lost@example.org"));
+                })
+                .compose(stalePatch -> {
+                    ctx.verify(() -> {
+                        assertEquals(412, stalePatch.statusCode());
+                        assertEquals("If-Match", stalePatch.bodyAsJsonObject().getJsonArray("errors")
+                                .getJsonObject(0).getString("field"));
+                    });
+                    return server.client.delete("/users/ivy").bearerTokenAuthentication(admin).putHeader("If-Match", tag[0]).send();
+                })
+                .compose(staleDelete -> {
+                    ctx.verify(() -> assertEquals(412, staleDelete.statusCode()));
+                    return server.client.patch("/users/ivy").bearerTokenAuthentication(admin)
+                            .sendJsonObject(new JsonObject().put("user_hospital", "H2"));
+                })
+                .onComplete(ctx.succeeding(untagged -> ctx.verify(() -> {
+                    assertEquals(200, untagged.statusCode(), "without If-Match the change goes ahead, as in the original API");
+                    String email = SharedPostgres.query(server.dbUri, c -> {
+                        try (ResultSet rs = c.createStatement().executeQuery("SELECT email FROM users WHERE user_name = 'ivy'")) {
+                            return rs.next() ? rs.getString(1) : null;
+                        }
+                    });
+                    assertEquals("ivy.new@example.org", email, "the stale PATCH wrote nothing, the stale DELETE deleted nothing");
                     ctx.completeNow();
                 })));
     }
