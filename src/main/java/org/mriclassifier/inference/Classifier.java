@@ -50,6 +50,9 @@ public final class Classifier implements AutoCloseable {
         TensorFlow.version();
         long start = System.nanoTime();
         ModelDescriptor descriptor = readDescriptor(modelDir);
+        if (!ModelChecksums.verify(modelDir)) {
+            LOG.warn("{} has no {}: its weights cannot be checked for a partial or altered copy", modelDir, ModelChecksums.FILE_NAME);
+        }
         ConfigProto config = ConfigProto.newBuilder()
                 .setIntraOpParallelismThreads(intraOpThreads)
                 .setInterOpParallelismThreads(interOpThreads)

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.mriclassifier.inference.Classifier;
+import org.mriclassifier.inference.ModelChecksums;
 import org.mriclassifier.inference.ModelDescriptor;
 import org.mriclassifier.inference.ModelDescriptors;
 import org.mriclassifier.vision.PreprocessSpec;
@@ -89,6 +90,7 @@ public final class TrainCommand implements Callable<Integer> {
             evaluation = validation.isEmpty() ? null : model.evaluate(validation, options.threshold);
             model.exportSavedModel(out);
         }
+        ModelChecksums.write(out);
         ModelDescriptor descriptor = descriptor(spec, hyper, prepared, sides, validation, result, evaluation);
         ModelDescriptors.write(out, descriptor);
         ModelDescriptors.mapper().writeValue(out.resolve("training-history.json").toFile(), result.history());

@@ -167,6 +167,46 @@ class ClassifierTest {
         assertTrue(e.getMessage().contains("decisionThreshold"), e.getMessage());
     }
 
+    @Test
+    @DisplayName("checks the weights against checksums.sha256: an altered, missing or unlisted file is refused by name")
+    void checksums() throws Exception {
+        assertTrue(Files.isRegularFile(model.resolve(ModelChecksums.FILE_NAME)), "training writes the checksums");
+        assertTrue(ModelChecksums.verify(model));
+        assertTrue(Files.readString(model.resolve(ModelChecksums.FILE_NAME)).lines()
+                .anyMatch(line -> line.matches("[0-9a-f]{64}  variables/variables\\.index")), "sha256sum's format");
+
+        Path altered = workspace.resolve("altered");
+        copyTree(model, altered);
+        Path weights = altered.resolve("variables/variables.data-00000-of-00001");
+        byte[] bytes = Files.readAllBytes(weights);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(weights, bytes);
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> Classifier.load(altered));
+        assertTrue(e.getMessage().contains("variables/variables.data-00000-of-00001 does not match"), e.getMessage());
+
+        Path partial = workspace.resolve("partial");
+        copyTree(model, partial);
+        Files.delete(partial.resolve("variables/variables.index"));
+        e = assertThrows(ModelLoadException.class, () -> Classifier.load(partial));
+        assertTrue(e.getMessage().contains("variables/variables.index is listed"), e.getMessage());
+
+        Path extra = workspace.resolve("extra");
+        copyTree(model, extra);
+        Files.writeString(extra.resolve("variables/stray.bin"), "x");
+        e = assertThrows(ModelLoadException.class, () -> Classifier.load(extra));
+        assertTrue(e.getMessage().contains("variables/stray.bin is not listed"), e.getMessage());
+
+        // a model from before checksums existed still loads (with a warning), and so does a calibrated threshold
+        Path older = workspace.resolve("older");
+        copyTree(model, older);
+        Files.delete(older.resolve(ModelChecksums.FILE_NAME));
+        String json = Files.readString(older.resolve(ModelDescriptor.FILE_NAME));
+        Files.writeString(older.resolve(ModelDescriptor.FILE_NAME), json.replace("\"decisionThreshold\" : 0.5", "\"decisionThreshold\" : 0.4"));
+        try (Classifier classifier = Classifier.load(older)) {
+            assertEquals(0.4, classifier.descriptor().decisionThreshold());
+        }
+    }
+
     private static void copyTree(Path from, Path to) throws java.io.IOException {
         try (var paths = Files.walk(from)) {
             for (Path source : paths.toList()) {

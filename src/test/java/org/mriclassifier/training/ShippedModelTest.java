@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.mriclassifier.inference.Classifier;
+import org.mriclassifier.inference.ModelChecksums;
 import org.mriclassifier.inference.ModelDescriptor;
 import org.mriclassifier.inference.ValidationFigures;
 import org.tensorflow.TensorFlow;
@@ -77,9 +78,10 @@ class ShippedModelTest {
     }
 
     @Test
-    @DisplayName("both models load in under 2 seconds and take under 20 MB of the repository")
+    @DisplayName("both models load in under 2 seconds (their checksums checked) and take under 20 MB of the repository")
     void loadTimeAndSize() throws IOException {
         for (Path model : List.of(DEFAULT_MODEL, SEED_MODEL)) {
+            assertTrue(ModelChecksums.verify(model), model + " ships its " + ModelChecksums.FILE_NAME);
             long start = System.nanoTime();
             try (Classifier ignored = Classifier.load(model)) {
                 long millis = (System.nanoTime() - start) / 1_000_000;
