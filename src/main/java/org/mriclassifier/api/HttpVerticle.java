@@ -71,6 +71,7 @@ public final class HttpVerticle extends VerticleBase {
     public Future<?> start() {
         JsonObject http = config().getJsonObject("http");
         Pool pool = PoolFactory.shared(vertx, config().getJsonObject("db"));
+        // every instance listens (the consumer goes with its verticle); the cache is shared, so the repeats are no-ops
         vertx.eventBus().<JsonObject>consumer(Addresses.USERS_EVENTS_CHANGED,
                 event -> principals.invalidate(event.body().getString("id")));
         Readiness readiness = new Readiness(vertx, pool, lifecycle, modelLoaded);

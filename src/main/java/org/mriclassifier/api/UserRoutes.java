@@ -85,6 +85,7 @@ final class UserRoutes {
                         .put("if_match", ctx.request().getHeader("If-Match")))
                 .onSuccess(user -> {
                     principals.invalidate(user.getString("id"));
+                    tagged(ctx, user);
                     Http.sendJson(ctx, 200, user);
                 })
                 .onFailure(ctx::fail);
