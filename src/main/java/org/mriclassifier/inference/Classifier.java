@@ -28,11 +28,22 @@ public final class Classifier implements AutoCloseable {
     private final SavedModelBundle bundle;
     private final SessionFunction function;
     private final ModelDescriptor descriptor;
+    private final UnfamiliarDetector detector;
 
-    private Classifier(SavedModelBundle bundle, SessionFunction function, ModelDescriptor descriptor) {
+    private Classifier(SavedModelBundle bundle, SessionFunction function, ModelDescriptor descriptor, UnfamiliarDetector detector) {
         this.bundle = bundle;
         this.function = function;
         this.descriptor = descriptor;
+        this.detector = detector;
+    }
+
+    /**
+     * A batch's answers.
+     *
+     * @param probabilities    calibrated tumor probabilities
+     * @param unfamiliarScores the embedding's distance to the training classes, NaN when the model has no detector
+     */
+    public record Scores(float[] probabilities, double[] unfamiliarScores) {
     }
 
     /** Loads with TensorFlow's default thread pools (all cores). */
@@ -71,9 +82,26 @@ public final class Classifier implements AutoCloseable {
                         + " and outputs " + signature.outputNames() + ", model.json expects " + descriptor.input().name()
                         + " -> " + descriptor.output().name());
             }
+            for (ModelDescriptor.TensorSpec extra : java.util.Arrays.asList(descriptor.logit(), descriptor.embedding())) {
+                if (extra != null && !signature.outputNames().contains(extra.name())) {
+                    throw new ModelLoadException("signature " + signature.key() + " has no output " + extra.name() + ", which model.json names");
+                }
+            }
+            UnfamiliarDetector detector = null;
+            if (descriptor.unfamiliar() != null) {
+                try {
+                    detector = UnfamiliarDetector.load(modelDir, descriptor.unfamiliar());
+                } catch (IOException | RuntimeException e) {
+                    throw new ModelLoadException("cannot read the unfamiliar detector " + descriptor.unfamiliar().file() + ": " + e.getMessage(), e);
+                }
+                if (descriptor.embedding().shape().size() != 2 || descriptor.embedding().shape().get(1) != detector.dimensions()) {
+                    throw new ModelLoadException("the unfamiliar detector measures " + detector.dimensions() + " values, the embedding is "
+                            + descriptor.embedding().shape());
+                }
+            }
             LOG.info("Loaded model {} {} ({}) from {} in {} ms", descriptor.name(), descriptor.version(),
                     descriptor.architecture(), modelDir, (System.nanoTime() - start) / 1_000_000);
-            return new Classifier(bundle, function, descriptor);
+            return new Classifier(bundle, function, descriptor, detector);
         } catch (RuntimeException e) {
             bundle.close();
             throw e instanceof ModelLoadException m ? m : new ModelLoadException("model in " + modelDir + " is unusable: " + e.getMessage(), e);
@@ -105,6 +133,25 @@ public final class Classifier implements AutoCloseable {
      * @throws InvalidPredictionException when an output is NaN or outside [0,1]
      */
     public float[] predict(float[] batchPixels, int batchSize) {
+        return score(batchPixels, batchSize).probabilities();
+    }
+
+    /** True when the model flags images far from its training data by their embedding. */
+    public boolean hasUnfamiliarDetector() {
+        return detector != null;
+    }
+
+    /** The detector's threshold on the score, NaN without one. */
+    public double unfamiliarThreshold() {
+        return detector == null ? Double.NaN : detector.threshold();
+    }
+
+    /**
+     * Calibrated probabilities and unfamiliar scores for a batch.
+     *
+     * @throws InvalidPredictionException when an output is NaN or outside its range
+     */
+    public Scores score(float[] batchPixels, int batchSize) {
         int perImage = descriptor.preprocessing().pixelsPerImage();
         if (batchSize < 1 || batchPixels.length != (long) batchSize * perImage) {
             throw new IllegalArgumentException("expected " + batchSize + " x " + perImage + " floats, got " + batchPixels.length);
@@ -113,10 +160,45 @@ public final class Classifier implements AutoCloseable {
         Shape shape = Shape.of(batchSize, size, size, descriptor.preprocessing().channels());
         try (TFloat32 input = TFloat32.tensorOf(shape, DataBuffers.of(batchPixels, true, false));
              Result result = function.call(Map.of(descriptor.input().name(), input))) {
-            Tensor output = result.get(descriptor.output().name())
-                    .orElseThrow(() -> new InvalidPredictionException("the model returned no " + descriptor.output().name()));
-            return probabilities((TFloat32) output, batchSize);
+            float[] probabilities;
+            ModelDescriptor.Calibration calibration = descriptor.calibration();
+            if (calibration != null) {
+                float[] logits = floats(result, descriptor.logit().name(), batchSize);
+                probabilities = new float[batchSize];
+                for (int i = 0; i < batchSize; i++) {
+                    if (Float.isNaN(logits[i])) {
+                        throw new InvalidPredictionException("the model produced a NaN logit");
+                    }
+                    double z = logits[i] / calibration.temperature();
+                    probabilities[i] = (float) (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+                }
+            } else {
+                Tensor output = result.get(descriptor.output().name())
+                        .orElseThrow(() -> new InvalidPredictionException("the model returned no " + descriptor.output().name()));
+                probabilities = probabilities((TFloat32) output, batchSize);
+            }
+            double[] unfamiliar = new double[batchSize];
+            if (detector == null) {
+                java.util.Arrays.fill(unfamiliar, Double.NaN);
+            } else {
+                int d = detector.dimensions();
+                float[] embeddings = floats(result, descriptor.embedding().name(), batchSize * d);
+                for (int i = 0; i < batchSize; i++) {
+                    unfamiliar[i] = detector.score(embeddings, i * d);
+                }
+            }
+            return new Scores(probabilities, unfamiliar);
         }
+    }
+
+    private static float[] floats(Result result, String name, int expected) {
+        Tensor tensor = result.get(name).orElseThrow(() -> new InvalidPredictionException("the model returned no " + name));
+        if (tensor.shape().size() != expected) {
+            throw new InvalidPredictionException("expected " + expected + " values of " + name + ", got shape " + tensor.shape());
+        }
+        float[] values = new float[expected];
+        ((TFloat32) tensor).asRawTensor().data().asFloats().read(values);
+        return values;
     }
 
     private static float[] probabilities(TFloat32 output, int batchSize) {

@@ -23,6 +23,12 @@ import org.mriclassifier.vision.PreprocessSpec;
  * @param validation        figures on held-out images, by subset ("all" and per data set)
  * @param crossValidation   cross-validation summary of the same recipe, when one was run
  * @param createdAt         ISO-8601 instant
+ * @param logit             (format 2) the tumor logit tensor, which calibration divides; absent: the output is used as is
+ * @param embedding         (format 2) the penultimate features, which the unfamiliar-input detector measures
+ * @param calibration       (format 2) temperature scaling fitted on the tuning split; absent: probabilities as the network gives them
+ * @param operatingPoint    (format 2) how {@code decisionThreshold} was chosen, when it was chosen for a sensitivity
+ * @param unfamiliar        (format 2) the unfamiliar-input detector; absent: nothing is flagged from the embedding
+ * @param multiplyAdds      (format 2) multiply-adds per image (half the FLOPs)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelDescriptor(
@@ -39,9 +45,57 @@ public record ModelDescriptor(
         TrainingInfo training,
         Map<String, ValidationFigures> validation,
         Map<String, Object> crossValidation,
-        String createdAt) {
+        String createdAt,
+        TensorSpec logit,
+        TensorSpec embedding,
+        Calibration calibration,
+        OperatingPoint operatingPoint,
+        Unfamiliar unfamiliar,
+        Long multiplyAdds) {
 
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
+
+    /** A format-1 descriptor's fields: the rest absent. */
+    public ModelDescriptor(int formatVersion, String name, String version, String architecture, String architectureDescription,
+                           PreprocessSpec preprocessing, double decisionThreshold, String signatureKey, TensorSpec input, TensorSpec output,
+                           TrainingInfo training, Map<String, ValidationFigures> validation, Map<String, Object> crossValidation,
+                           String createdAt) {
+        this(formatVersion, name, version, architecture, architectureDescription, preprocessing, decisionThreshold, signatureKey, input,
+                output, training, validation, crossValidation, createdAt, null, null, null, null, null, null);
+    }
+
+    /**
+     * Temperature scaling: the served probability is sigmoid(logit / temperature).
+     *
+     * @param method      "temperature"
+     * @param temperature above 1 softens over-confident answers, below 1 sharpens
+     * @param fittedOn    images of the tuning split it was fitted on (never trained on)
+     * @param eceBefore   expected calibration error on them before (15 equal-width bins)
+     * @param eceAfter    and after
+     */
+    public record Calibration(String method, double temperature, int fittedOn, double eceBefore, double eceAfter) {
+    }
+
+    /**
+     * The decision threshold chosen for screening: the highest one at which the tuning split's tumors are found at
+     * least at the target rate.
+     */
+    public record OperatingPoint(double targetSensitivity, double threshold, double tuningSensitivity, double tuningSpecificity,
+                                 int tuningImages) {
+    }
+
+    /**
+     * The unfamiliar-input detector: Mahalanobis distance of the embedding to the nearest class mean (shared, shrunk
+     * covariance, fitted on the training side), flagged above {@code threshold}, the {@code percentile}-th
+     * percentile of the tuning split's distances; images in colour beyond {@code colourfulnessLimit}, or without a
+     * brain contour, are flagged whatever the distance.
+     *
+     * @param file               the means and precision matrix, beside model.json
+     * @param tuningFlaggedShare share of the tuning split flagged
+     */
+    public record Unfamiliar(String method, String file, double threshold, double percentile, double tuningFlaggedShare,
+                             double colourfulnessLimit) {
+    }
     public static final String FILE_NAME = "model.json";
 
     /** A tensor of the serving signature. */
@@ -70,7 +124,10 @@ public record ModelDescriptor(
 
     /** Checks what serving relies on; throws IllegalArgumentException naming the first problem. */
     public void validate() {
-        require(formatVersion == FORMAT_VERSION, "unsupported formatVersion " + formatVersion);
+        require(formatVersion == 1 || formatVersion == FORMAT_VERSION, "unsupported formatVersion " + formatVersion);
+        require(calibration == null || calibration.temperature() > 0, "calibration temperature must be positive");
+        require(calibration == null || logit != null, "calibration needs the logit tensor");
+        require(unfamiliar == null || (embedding != null && unfamiliar.file() != null), "the unfamiliar detector needs the embedding tensor and its file");
         require(name != null && !name.isBlank(), "name is missing");
         require(architecture != null && !architecture.isBlank(), "architecture is missing");
         require(preprocessing != null, "preprocessing is missing");

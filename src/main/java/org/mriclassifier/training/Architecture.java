@@ -5,7 +5,7 @@ import java.util.Locale;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
 
-/** A network, by name: turns a batch of images (NHWC) into one tumor logit per image. */
+/** A network, by name: turns a batch of images (NHWC) into one tumor logit per image, and exposes its embedding. */
 public interface Architecture {
 
     String name();
@@ -25,11 +25,11 @@ public interface Architecture {
     /** Smallest input side the layer stack can take. */
     int minimumInputSize();
 
-    /** Logits of shape [batch, 1]. */
-    Operand<TFloat32> logits(NetworkLayers layers, Operand<TFloat32> images, int filters);
+    /** The network: logits of shape [batch, 1], the embedding before the classifier and the last feature map. */
+    Network build(NetworkLayers layers, Operand<TFloat32> images, int filters);
 
     static List<Architecture> all() {
-        return List.of(new SeedArchitecture(), new BatchNormCnnArchitecture());
+        return List.of(new SeedArchitecture(), new BatchNormCnnArchitecture(), new LiteArchitecture());
     }
 
     static Architecture byName(String name) {

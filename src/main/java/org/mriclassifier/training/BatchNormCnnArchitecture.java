@@ -46,7 +46,7 @@ public final class BatchNormCnnArchitecture implements Architecture {
     }
 
     @Override
-    public Operand<TFloat32> logits(NetworkLayers layers, Operand<TFloat32> images, int filters) {
+    public Network build(NetworkLayers layers, Operand<TFloat32> images, int filters) {
         Operand<TFloat32> x = images;
         int width = filters;
         int stage = 1;
@@ -56,9 +56,10 @@ public final class BatchNormCnnArchitecture implements Architecture {
             width = Math.min(width * 2, filters * MAX_WIDTH_FACTOR);
             stage++;
         }
-        x = block(layers, "stage" + stage, x, width);
-        x = layers.dropout(layers.globalAveragePool(x), 0.3f);
-        return layers.dense("classifier", x, 1);
+        Operand<TFloat32> featureMap = block(layers, "stage" + stage, x, width);
+        Operand<TFloat32> embedding = layers.globalAveragePool(featureMap);
+        x = layers.dropout(embedding, 0.3f);
+        return new Network(layers.dense("classifier", x, 1), embedding, featureMap);
     }
 
     private static Operand<TFloat32> block(NetworkLayers layers, String name, Operand<TFloat32> input, int filters) {

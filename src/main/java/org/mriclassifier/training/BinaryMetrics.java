@@ -72,6 +72,16 @@ public record BinaryMetrics(int n, int tp, int tn, int fp, int fn,
         return (positiveRankSum - positives * (positives + 1) / 2.0) / ((double) positives * negatives);
     }
 
+    /** Share of tumors found; NaN when there are none. */
+    public double sensitivity() {
+        return tp + fn == 0 ? Double.NaN : (double) tp / (tp + fn);
+    }
+
+    /** Share of healthy images called healthy; NaN when there are none. */
+    public double specificity() {
+        return tn + fp == 0 ? Double.NaN : (double) tn / (tn + fp);
+    }
+
     private static double ratio(int numerator, int denominator) {
         return denominator == 0 ? 0 : (double) numerator / denominator;
     }

@@ -73,7 +73,8 @@ public final class DatasetLoader {
             if (preprocessed.fallback()) {
                 LOG.debug("{}: no usable brain contour, whole image used", file.path());
             }
-            return Optional.of(new Sample(file, sha256(bytes), PerceptualHash.of(bgr), preprocessed.pixels(), preprocessed.fallback()));
+            return Optional.of(new Sample(file, sha256(bytes), PerceptualHash.of(bgr), preprocessed.pixels(), preprocessed.fallback(),
+                    preprocessed.colourfulness()));
         } finally {
             bgr.release();
         }

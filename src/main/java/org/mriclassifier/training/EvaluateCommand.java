@@ -66,7 +66,8 @@ public final class EvaluateCommand implements Callable<Integer> {
                 case validation -> validationSide(prepared, descriptor);
                 case tuning -> tuningSide(prepared, descriptor);
             };
-            Evaluation evaluation = Evaluator.evaluate(classifier, samples);
+            Evaluator.Scored scored = Evaluator.evaluateWithScores(classifier, samples);
+            Evaluation evaluation = scored.evaluation();
             BinaryMetrics overall = evaluation.overall();
 
             String title = descriptor.name() + " on " + (split == Subset.all ? "all images" : "its " + split + " split");
@@ -80,29 +81,94 @@ public final class EvaluateCommand implements Callable<Integer> {
             if (perDataset.size() > 1) {
                 perDataset.forEach((dataset, metrics) -> console.print(Reports.metricsBlock("  of which " + dataset + ":", metrics)));
             }
+            double ece = Calibrations.expectedCalibrationError(evaluation.labels(), evaluation.scores());
+            int unfamiliarCount = count(scored.unfamiliar(), null);
+            console.printf("Calibration: expected calibration error %.4f (%d bins); unfamiliar: %d of %d flagged%n", ece,
+                    Calibrations.ECE_BINS, unfamiliarCount, samples.size());
+            Map<String, Object> byFolder = perFolder(samples, scored);
+            console.println("Per folder (the source or class folder under each --data folder):");
+            console.printf("  %-60s %6s %11s %11s %7s %7s %10s%n", "folder", "images", "sensitivity", "specificity", "AUC", "ECE", "unfamiliar");
+            byFolder.forEach((folder, figures) -> {
+                Map<String, Object> f = castMap(figures);
+                console.printf("  %-60s %6s %11s %11s %7s %7s %10s%n", folder, f.get("n"), fmt(f.get("sensitivity")), fmt(f.get("specificity")),
+                        fmt(f.get("auc")), fmt(f.get("ece")), f.get("unfamiliar"));
+            });
             Path matrix = EvaluationCharts.writeConfusionMatrix(overall, title, pictures.resolve("confusion-matrix.png"));
             Path roc = EvaluationCharts.writeRoc(RocCurve.of(evaluation.labels(), evaluation.scores()), overall.auc(), title, pictures.resolve("roc.png"));
-            console.printf("Pictures: %s, %s%n", matrix, roc);
+            Path reliability = EvaluationCharts.writeReliability(evaluation.labels(), evaluation.scores(), title, pictures.resolve("reliability.png"));
+            console.printf("Pictures: %s, %s, %s%n", matrix, roc, reliability);
             if (scoresFile != null) {
-                writeScores(evaluation, scoresFile);
+                writeScores(scored, scoresFile);
                 console.printf("Scores: %s%n", scoresFile);
             }
 
             Map<String, Object> json = new LinkedHashMap<>(Reports.metricsMap(overall));
+            json.put("ece", ece);
+            json.put("unfamiliar", unfamiliarCount);
             json.put("model", descriptor.name());
             json.put("split", split.name());
+            json.put("byFolder", byFolder);
             console.println(Reports.json(json));
         }
         return 0;
     }
 
-    private static void writeScores(Evaluation evaluation, Path file) throws IOException {
-        StringBuilder csv = new StringBuilder("dataset,path,label,probability\n");
+    /** The folder a sample is reported under: its --data folder and, inside it, the first folder on its path. */
+    static String folderOf(Sample sample) {
+        Path root = Path.of(sample.dataset()).normalize();
+        Path relative = root.relativize(sample.file().path().normalize());
+        return relative.getNameCount() > 1 ? root.resolve(relative.getName(0)).toString() : root.toString();
+    }
+
+    private static Map<String, Object> perFolder(List<Sample> samples, Evaluator.Scored scored) {
+        Map<String, List<Integer>> members = new java.util.TreeMap<>();
+        for (int i = 0; i < samples.size(); i++) {
+            members.computeIfAbsent(folderOf(samples.get(i)), k -> new java.util.ArrayList<>()).add(i);
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        double threshold = scored.evaluation().threshold();
+        members.forEach((folder, indices) -> {
+            int[] labels = indices.stream().mapToInt(i -> samples.get(i).label().value()).toArray();
+            float[] scores = new float[indices.size()];
+            for (int j = 0; j < scores.length; j++) {
+                scores[j] = scored.evaluation().scores()[indices.get(j)];
+            }
+            BinaryMetrics m = BinaryMetrics.of(labels, scores, threshold);
+            Map<String, Object> figures = new LinkedHashMap<>(Reports.metricsMap(m));
+            figures.put("ece", Calibrations.expectedCalibrationError(labels, scores));
+            figures.put("unfamiliar", (int) indices.stream().filter(i -> scored.unfamiliar()[i]).count());
+            result.put(folder, figures);
+        });
+        return result;
+    }
+
+    private static int count(boolean[] flags, Object unused) {
+        int n = 0;
+        for (boolean flag : flags) {
+            n += flag ? 1 : 0;
+        }
+        return n;
+    }
+
+    private static String fmt(Object value) {
+        return value instanceof Number number ? String.format(Locale.ROOT, "%.4f", number.doubleValue()) : "-";
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> castMap(Object map) {
+        return (Map<String, Object>) map;
+    }
+
+    private static void writeScores(Evaluator.Scored scored, Path file) throws IOException {
+        Evaluation evaluation = scored.evaluation();
+        StringBuilder csv = new StringBuilder("dataset,path,label,probability,unfamiliar_score,unfamiliar\n");
         for (int i = 0; i < evaluation.samples().size(); i++) {
             ImageFile image = evaluation.samples().get(i).file();
             csv.append(quoted(image.dataset())).append(',').append(quoted(image.path().toString())).append(',')
                     .append(image.label().name().toLowerCase(Locale.ROOT)).append(',')
-                    .append(evaluation.scores()[i]).append('\n');
+                    .append(evaluation.scores()[i]).append(',')
+                    .append(Double.isNaN(scored.unfamiliarScores()[i]) ? "" : String.valueOf(scored.unfamiliarScores()[i])).append(',')
+                    .append(scored.unfamiliar()[i]).append('\n');
         }
         if (file.toAbsolutePath().getParent() != null) {
             Files.createDirectories(file.toAbsolutePath().getParent());

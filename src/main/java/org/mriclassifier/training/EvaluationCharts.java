@@ -22,7 +22,7 @@ import org.jfree.data.xy.DefaultXYZDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
-/** The two evaluation pictures, as small PNGs: the confusion matrix and the ROC curve. */
+/** The evaluation pictures, as small PNGs: the confusion matrix, the ROC curve and the reliability diagram. */
 public final class EvaluationCharts {
 
     private static final int WIDTH = 480;
@@ -77,6 +77,43 @@ public final class EvaluationCharts {
         renderer.setSeriesPaint(0, new Color(30, 80, 200));
         renderer.setSeriesStroke(0, new BasicStroke(2f));
         renderer.setSeriesPaint(1, Color.GRAY);
+        renderer.setSeriesStroke(1, new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {4f, 4f}, 0f));
+        plot.setRenderer(renderer);
+        plot.getDomainAxis().setRange(0, 1);
+        plot.getRangeAxis().setRange(0, 1.01);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        chart.setBackgroundPaint(Color.WHITE);
+        return save(chart, file);
+    }
+
+    /**
+     * Reliability diagram: per probability bin, the share of tumors against the mean predicted probability; a
+     * calibrated model lies on the diagonal. Points are drawn for bins holding images only.
+     */
+    public static Path writeReliability(int[] labels, float[] probabilities, String title, Path file) throws IOException {
+        double ece = Calibrations.expectedCalibrationError(labels, probabilities);
+        XYSeries observed = new XYSeries(String.format(Locale.ROOT, "observed (ECE %.4f, %d bins)", ece, Calibrations.ECE_BINS), false, true);
+        for (double[] bin : Calibrations.reliability(labels, probabilities, Calibrations.ECE_BINS)) {
+            if (bin[2] > 0) {
+                observed.add(bin[0], bin[1]);
+            }
+        }
+        XYSeries ideal = new XYSeries("calibrated", false, true);
+        ideal.add(0, 0);
+        ideal.add(1, 1);
+        XYSeriesCollection data = new XYSeriesCollection();
+        data.addSeries(observed);
+        data.addSeries(ideal);
+        JFreeChart chart = ChartFactory.createXYLineChart(title, "Mean predicted tumor probability (bin)",
+                "Share of tumors in the bin", data, PlotOrientation.VERTICAL, true, false, false);
+        XYPlot plot = chart.getXYPlot();
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        renderer.setSeriesPaint(0, new Color(200, 80, 30));
+        renderer.setSeriesStroke(0, new BasicStroke(2f));
+        renderer.setSeriesPaint(1, Color.GRAY);
+        renderer.setSeriesShapesVisible(1, false);
         renderer.setSeriesStroke(1, new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {4f, 4f}, 0f));
         plot.setRenderer(renderer);
         plot.getDomainAxis().setRange(0, 1);

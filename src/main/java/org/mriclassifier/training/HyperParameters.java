@@ -17,10 +17,11 @@ package org.mriclassifier.training;
  * @param perSourceEpochChoice pick the epoch on the mean of each data set's tuning loss instead of the pooled loss
  * @param warmUpEpochs    epochs at the start that can be neither kept nor counted towards the patience (0 = none): a
  *                        tuning loss that is noisy early cannot stop or fine-tune a run from an undertrained epoch
+ * @param standardize     standardise each image (zero mean, unit deviation) inside the graph, before the network
  */
 public record HyperParameters(int epochs, int batchSize, double learningRate, long seed, int filters, double l2,
                               double tuningSplit, int patience, AugmentSpec augment,
-                              boolean fineTune, boolean perSourceEpochChoice, int warmUpEpochs) {
+                              boolean fineTune, boolean perSourceEpochChoice, int warmUpEpochs, boolean standardize) {
 
     public HyperParameters {
         if (epochs < 1 || batchSize < 1 || learningRate <= 0 || filters < 1 || l2 < 0 || tuningSplit < 0 || tuningSplit >= 1 || patience < 1

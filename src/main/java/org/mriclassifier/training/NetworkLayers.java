@@ -35,6 +35,7 @@ public final class NetworkLayers {
     private final List<Variable<TFloat32>> statistics = new ArrayList<>();
     private final List<Op> statisticUpdates = new ArrayList<>();
     private long nextSeed = 1;
+    private long multiplyAdds;
     private Operand<TFloat32> statisticsKeep;
 
     public NetworkLayers(Ops tf, Operand<TFloat32> training, long seed) {
@@ -53,15 +54,64 @@ public final class NetworkLayers {
         long inChannels = input.shape().get(3);
         Variable<TFloat32> weights = variable(name + "_kernel", false, kernel, kernel, inChannels, filters);
         Variable<TFloat32> bias = zeros(name + "_bias", filters);
-        return scope.nn.biasAdd(scope.nn.conv2d(input, weights, List.of(1L, 1L, 1L, 1L), padding), bias);
+        Operand<TFloat32> out = scope.nn.biasAdd(scope.nn.conv2d(input, weights, List.of(1L, 1L, 1L, 1L), padding), bias);
+        countConv(out, (long) kernel * kernel * inChannels);
+        return out;
     }
 
     /** Convolution without bias (batch norm's shift replaces it), He-initialised for the ReLU that follows. */
     public Operand<TFloat32> convForBatchNorm(String name, Operand<TFloat32> input, int filters, int kernel) {
+        return convForBatchNorm(name, input, filters, kernel, 1);
+    }
+
+    /** As {@link #convForBatchNorm(String, Operand, int, int)} with a stride: "SAME" padding, output side ceil(side / stride). */
+    public Operand<TFloat32> convForBatchNorm(String name, Operand<TFloat32> input, int filters, int kernel, int stride) {
         Ops scope = tf.withSubScope(name);
         long inChannels = input.shape().get(3);
         Variable<TFloat32> weights = variable(name + "_kernel", true, kernel, kernel, inChannels, filters);
-        return scope.nn.conv2d(input, weights, List.of(1L, 1L, 1L, 1L), "SAME");
+        Operand<TFloat32> out = scope.nn.conv2d(input, weights, List.of(1L, (long) stride, (long) stride, 1L), "SAME");
+        countConv(out, (long) kernel * kernel * inChannels);
+        return out;
+    }
+
+    /**
+     * Depthwise convolution (one kernel per channel, no bias, for the batch norm that follows): the spatial half of a
+     * depthwise-separable block, a fraction of a full convolution's cost.
+     */
+    public Operand<TFloat32> depthwiseConvForBatchNorm(String name, Operand<TFloat32> input, int kernel, int stride) {
+        Ops scope = tf.withSubScope(name);
+        long channels = input.shape().get(3);
+        // stored as [k, k, 1, channels] so that its fan-in (k * k) sets the He scale; the op wants [k, k, channels, 1]
+        Variable<TFloat32> weights = variable(name + "_kernel", true, kernel, kernel, 1, channels);
+        Operand<TFloat32> filter = scope.reshape(weights, scope.array((long) kernel, kernel, channels, 1L));
+        Operand<TFloat32> out = scope.nn.depthwiseConv2dNative(input, filter, List.of(1L, (long) stride, (long) stride, 1L), "SAME");
+        countConv(out, (long) kernel * kernel);
+        return out;
+    }
+
+    /**
+     * Per-image standardisation inside the graph, so serving does exactly what training did: each image minus its
+     * mean, over its standard deviation (floored so that a blank image stays finite). It removes a source's overall
+     * brightness and contrast, which otherwise tell the network which scanner an image came from.
+     */
+    public Operand<TFloat32> standardizePerImage(Operand<TFloat32> images) {
+        Ops scope = tf.withSubScope("standardize");
+        Operand<TInt32> axes = scope.constant(new int[] {1, 2, 3});
+        Operand<TFloat32> mean = scope.math.mean(images, axes, Mean.keepDims(true));
+        Operand<TFloat32> centred = scope.math.sub(images, mean);
+        Operand<TFloat32> variance = scope.math.mean(scope.math.square(centred), axes, Mean.keepDims(true));
+        Operand<TFloat32> deviation = scope.math.maximum(scope.math.sqrt(variance), scope.constant(1f / 64));
+        return scope.math.div(centred, deviation);
+    }
+
+    /** Multiply-adds per image of the layers built so far (convolutions and dense layers; normalisation and pooling are ignored). */
+    public long multiplyAdds() {
+        return multiplyAdds;
+    }
+
+    private void countConv(Operand<TFloat32> output, long perOutputValue) {
+        Shape shape = output.shape();
+        multiplyAdds += shape.get(1) * shape.get(2) * shape.get(3) * perOutputValue;
     }
 
     /**
@@ -133,6 +183,7 @@ public final class NetworkLayers {
         Ops scope = tf.withSubScope(name);
         Variable<TFloat32> weights = variable(name + "_kernel", false, input.shape().get(1), units);
         Variable<TFloat32> bias = zeros(name + "_bias", units);
+        multiplyAdds += input.shape().get(1) * units;
         return scope.math.add(scope.linalg.matMul(input, weights), bias);
     }
 

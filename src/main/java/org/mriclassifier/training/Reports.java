@@ -22,10 +22,14 @@ public final class Reports {
                   confusion matrix      predicted tumor  predicted healthy
                     actual tumor        TP %-13d FN %d
                     actual healthy      FP %-13d TN %d
-                  accuracy %.4f  precision %.4f  recall %.4f  F1 %.4f  ROC AUC %s  (threshold %.2f)
+                  accuracy %.4f  sensitivity %s  specificity %s  precision %.4f  F1 %.4f  ROC AUC %s  (threshold %.3f)
                 """, title, m.n(), m.tp() + m.fn(), m.tn() + m.fp(), m.tp(), m.fn(), m.fp(), m.tn(),
-                m.accuracy(), m.precision(), m.recall(), m.f1(), Double.isNaN(m.auc()) ? "undefined (one class)" : String.format(Locale.ROOT, "%.4f", m.auc()),
-                m.threshold());
+                m.accuracy(), orNone(m.sensitivity(), "no tumors"), orNone(m.specificity(), "no healthy"), m.precision(), m.f1(),
+                orNone(m.auc(), "undefined (one class)"), m.threshold());
+    }
+
+    private static String orNone(double value, String none) {
+        return Double.isNaN(value) ? none : String.format(Locale.ROOT, "%.4f", value);
     }
 
     /** The figures the JSON line and model.json share, NaN AUC as null. */
@@ -36,6 +40,8 @@ public final class Reports {
         map.put("f1", m.f1());
         map.put("precision", m.precision());
         map.put("recall", m.recall());
+        map.put("sensitivity", Double.isNaN(m.sensitivity()) ? null : m.sensitivity());
+        map.put("specificity", Double.isNaN(m.specificity()) ? null : m.specificity());
         map.put("auc", Double.isNaN(m.auc()) ? null : m.auc());
         map.put("tp", m.tp());
         map.put("tn", m.tn());

@@ -8,8 +8,13 @@ package org.mriclassifier.training;
  * @param perceptualHash 256-bit difference hash of the brain crop: a small Hamming distance means a near-duplicate
  * @param pixels         the network input (NHWC for one image)
  * @param fallback       true when the preprocessing found no brain contour and used the whole image
+ * @param colourfulness  the image's mean channel spread (0 for grey; see the unfamiliar-input checks)
  */
-public record Sample(ImageFile file, String sha256, long[] perceptualHash, float[] pixels, boolean fallback) {
+public record Sample(ImageFile file, String sha256, long[] perceptualHash, float[] pixels, boolean fallback, double colourfulness) {
+
+    public Sample(ImageFile file, String sha256, long[] perceptualHash, float[] pixels, boolean fallback) {
+        this(file, sha256, perceptualHash, pixels, fallback, 0);
+    }
 
     public Label label() {
         return file.label();

@@ -46,13 +46,13 @@ public final class SeedArchitecture implements Architecture {
     }
 
     @Override
-    public Operand<TFloat32> logits(NetworkLayers layers, Operand<TFloat32> images, int filters) {
+    public Network build(NetworkLayers layers, Operand<TFloat32> images, int filters) {
         Operand<TFloat32> x = layers.relu(layers.conv("conv1", images, filters, KERNEL, "VALID"));
         x = layers.dropout(layers.maxPool(x, 2), 0.25f);
-        x = layers.relu(layers.conv("conv2", x, (int) Math.round(filters * SECOND_TO_FIRST_FILTERS), KERNEL, "VALID"));
-        x = layers.dropout(layers.maxPool(x, 2), 0.25f);
-        x = layers.relu(layers.dense("dense1", layers.flatten(x), 512));
-        x = layers.dropout(x, 0.15f);
-        return layers.dense("dense2", x, 1);
+        Operand<TFloat32> featureMap = layers.relu(layers.conv("conv2", x, (int) Math.round(filters * SECOND_TO_FIRST_FILTERS), KERNEL, "VALID"));
+        x = layers.dropout(layers.maxPool(featureMap, 2), 0.25f);
+        Operand<TFloat32> embedding = layers.relu(layers.dense("dense1", layers.flatten(x), 512));
+        x = layers.dropout(embedding, 0.15f);
+        return new Network(layers.dense("dense2", x, 1), embedding, featureMap);
     }
 }

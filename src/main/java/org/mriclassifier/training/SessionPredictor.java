@@ -25,4 +25,29 @@ final class SessionPredictor {
         }
         return scores;
     }
+
+    /** Logits and embeddings of images, in serving mode. */
+    record Outputs(float[] logits, List<float[]> embeddings) {
+    }
+
+    static Outputs outputs(Session session, TrainingGraph graph, List<float[]> images, int size, int channels) {
+        float[] logits = new float[images.size()];
+        List<float[]> embeddings = new java.util.ArrayList<>(images.size());
+        for (int start = 0; start < images.size(); start += BATCH) {
+            List<float[]> batch = images.subList(start, Math.min(images.size(), start + BATCH));
+            try (TFloat32 input = Batches.images(batch, size, channels);
+                 Result result = session.runner().feed(graph.images(), input).fetch(graph.logit()).fetch(graph.embedding()).run()) {
+                float[] batchLogits = Batches.column((TFloat32) result.get(0));
+                System.arraycopy(batchLogits, 0, logits, start, batchLogits.length);
+                TFloat32 embedding = (TFloat32) result.get(1);
+                int d = (int) embedding.shape().get(1);
+                float[] flat = new float[batch.size() * d];
+                embedding.asRawTensor().data().asFloats().read(flat);
+                for (int i = 0; i < batch.size(); i++) {
+                    embeddings.add(java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d));
+                }
+            }
+        }
+        return new Outputs(logits, embeddings);
+    }
 }

@@ -69,7 +69,234 @@ public final class TrainCommand implements Callable<Integer> {
         LOG.info("Training {} on {} with input {}x{}x{}, {}", options.architecture().name(), data.dataDirs(),
                 spec.outputSize(), spec.outputSize(), spec.channels(), hyper);
         PreparedData prepared = PreparedData.load(data, spec);
+        if (!options.leaveOut.isEmpty()) {
+            if (options.folds > 0) {
+                throw new IllegalArgumentException("--leave-out and --folds are two ways to hold data out: choose one");
+            }
+            return leaveSourcesOut(prepared, spec, hyper);
+        }
         return options.folds > 0 ? crossValidate(prepared, spec, hyper) : trainAndExport(prepared, spec, hyper);
+    }
+
+    /**
+     * Trains on everything but the images under the --leave-out folders and their near-duplicates anywhere, and
+     * reports each left-out folder: a source the model never saw, as a new hospital's scanner would be.
+     */
+    private int leaveSourcesOut(PreparedData prepared, PreprocessSpec spec, HyperParameters hyper) throws IOException {
+        PrintStream console = System.out;
+        List<Path> leftOut = new ArrayList<>();
+        for (Path dir : options.leaveOut) {
+            Path folder = dir.normalize();
+            boolean inData = data.dataDirs().stream().map(Path::normalize).anyMatch(folder::startsWith);
+            if (!inData || !Files.isDirectory(folder)) {
+                throw new IllegalArgumentException("--leave-out " + dir + ": must be one of the --data folders " + data.dataDirs()
+                        + " or a folder inside one");
+            }
+            leftOut.add(folder);
+        }
+        int[] groupOf = prepared.groups().groupOf();
+        java.util.Set<Integer> touched = new java.util.HashSet<>();
+        List<Integer> heldOut = new ArrayList<>();
+        for (int i = 0; i < prepared.samples().size(); i++) {
+            if (under(prepared.samples().get(i), leftOut)) {
+                heldOut.add(i);
+                touched.add(groupOf[i]);
+            }
+        }
+        List<Integer> trainList = new ArrayList<>();
+        int nearDuplicatesExcluded = 0;
+        for (int i = 0; i < prepared.samples().size(); i++) {
+            if (heldOut.contains(i)) {
+                continue;
+            }
+            if (touched.contains(groupOf[i])) {
+                nearDuplicatesExcluded++;
+            } else {
+                trainList.add(i);
+            }
+        }
+        if (heldOut.isEmpty() || trainList.isEmpty()) {
+            throw new IllegalArgumentException("--leave-out must leave some images out and some to train on: " + heldOut.size()
+                    + " left out, " + trainList.size() + " to train on");
+        }
+        int[] trainIndices = trainList.stream().mapToInt(Integer::intValue).toArray();
+        List<Sample> leftOutSamples = heldOut.stream().map(prepared.samples()::get).toList();
+        Sides sides = sides(prepared, trainIndices, hyper);
+        console.printf("Leave-out: %d images under %s left out, %d near-duplicates of them elsewhere excluded, %d training, %d tuning%n",
+                leftOutSamples.size(), leftOut, nearDuplicatesExcluded, sides.fit().stream().distinct().count(), sides.tuning().size());
+
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("command", Reports.commandLine("train", commandSpec.commandLine().getParseResult().originalArgs()));
+        report.put("architecture", options.architecture().name());
+        report.put("preprocessing", spec);
+        report.put("hyperParameters", hyper);
+        report.put("oversample", options.oversample);
+        report.put("leftOut", leftOut.stream().map(Path::toString).toList());
+        report.put("leftOutImages", leftOutSamples.size());
+        report.put("nearDuplicatesExcluded", nearDuplicatesExcluded);
+        report.put("trainingImages", sides.fit().stream().distinct().count());
+        report.put("tuningImages", sides.tuning().size());
+        Evaluation evaluation;
+        TrainingResult result;
+        ServingFit fit;
+        List<Double> leftOutUnfamiliar;
+        try (TrainedModel model = TrainedModel.train(options.architecture(), spec, hyper, sides.fit(), sides.tuning(), data.threads())) {
+            result = model.result();
+            report.put("multiplyAddsPerImage", model.multiplyAdds());
+            model.exportSavedModel(out);
+            fit = fitServing(model, sides, out);
+            evaluation = model.evaluate(leftOutSamples, fit.threshold(), fit.temperature());
+            leftOutUnfamiliar = fit.detector() == null ? null : unfamiliarScores(model, leftOutSamples, fit.detector());
+        }
+        ModelChecksums.write(out);
+        ModelDescriptors.write(out, descriptor(spec, hyper, prepared, sides, leftOutSamples, result, evaluation,
+                "left-out source(s) " + leftOut + ", never trained on, near-duplicates excluded from training", fit));
+        report.put("threshold", fit.threshold());
+        report.put("calibration", fit.calibration());
+        report.put("operatingPoint", fit.operatingPoint());
+        report.put("unfamiliar", fit.unfamiliar());
+        checkReloadedModelAgrees(evaluation);
+        report.put("keptEpoch", result.keptEpoch());
+        report.put("epochs", result.history().size());
+        report.put("secondsPerEpoch", result.secondsPerEpoch());
+        Map<String, Object> bySource = new LinkedHashMap<>();
+        for (Path folder : leftOut) {
+            List<Integer> members = new ArrayList<>();
+            for (int i = 0; i < leftOutSamples.size(); i++) {
+                if (leftOutSamples.get(i).file().path().normalize().startsWith(folder)) {
+                    members.add(i);
+                }
+            }
+            int[] labels = members.stream().mapToInt(i -> leftOutSamples.get(i).label().value()).toArray();
+            float[] scores = new float[members.size()];
+            for (int j = 0; j < scores.length; j++) {
+                scores[j] = evaluation.scores()[members.get(j)];
+            }
+            BinaryMetrics metrics = BinaryMetrics.of(labels, scores, fit.threshold());
+            console.print(Reports.metricsBlock("Left out, never seen: " + folder, metrics));
+            Map<String, Object> figures = new LinkedHashMap<>(Reports.metricsMap(metrics));
+            figures.put("threshold", fit.threshold());
+            figures.put("ece", Calibrations.expectedCalibrationError(labels, scores));
+            if (leftOutUnfamiliar != null) {
+                int flagged = 0;
+                int wrong = 0;
+                int wrongFlagged = 0;
+                for (int j = 0; j < members.size(); j++) {
+                    boolean isFlagged = fit.detector().unfamiliar(leftOutUnfamiliar.get(members.get(j)));
+                    boolean isWrong = (scores[j] >= fit.threshold()) != (labels[j] == 1);
+                    flagged += isFlagged ? 1 : 0;
+                    wrong += isWrong ? 1 : 0;
+                    wrongFlagged += isWrong && isFlagged ? 1 : 0;
+                }
+                figures.put("unfamiliar", flagged);
+                figures.put("wrong", wrong);
+                figures.put("wrongFlaggedUnfamiliar", wrongFlagged);
+            }
+            figures.put("sensitivityAtSpecificity90", nullIfNaN(OperatingPoints.sensitivityAtSpecificity(labels, scores, 0.90)));
+            figures.put("specificityAtSensitivity90", nullIfNaN(OperatingPoints.specificityAtSensitivity(labels, scores, 0.90)));
+            figures.put("specificityAtSensitivity95", nullIfNaN(OperatingPoints.specificityAtSensitivity(labels, scores, 0.95)));
+            figures.put("medianTumorScore", nullIfNaN(median(labels, scores, 1)));
+            figures.put("medianHealthyScore", nullIfNaN(median(labels, scores, 0)));
+            bySource.put(folder.toString(), figures);
+        }
+        report.put("bySource", bySource);
+        report.put("createdAt", Instant.now().toString());
+        ModelDescriptors.mapper().writerWithDefaultPrettyPrinter().writeValue(out.resolve("loso-report.json").toFile(), report);
+        ModelDescriptors.mapper().writeValue(out.resolve("training-history.json").toFile(), result.history());
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("mode", "leave-out");
+        summary.put("model", out.toString());
+        summary.put("bySource", bySource);
+        console.println(Reports.json(summary));
+        return 0;
+    }
+
+    /** Calibration, decision threshold and unfamiliar detector, fitted after training on data the gradients never saw. */
+    record ServingFit(double threshold, double temperature, ModelDescriptor.Calibration calibration,
+                      ModelDescriptor.OperatingPoint operatingPoint, ModelDescriptor.Unfamiliar unfamiliar,
+                      org.mriclassifier.inference.UnfamiliarDetector detector, long multiplyAdds, int embeddingSize) {
+    }
+
+    // embeddings of at most this many training images fit the detector: enough for a 128- or 512-dimensional covariance
+    private static final int DETECTOR_FIT_IMAGES = 6000;
+
+    private ServingFit fitServing(TrainedModel model, Sides sides, Path modelDir) throws IOException {
+        if (options.targetSensitivity != null && sides.tuning().isEmpty()) {
+            throw new IllegalArgumentException("--target-sensitivity chooses the threshold on the tuning split: give --tuning-split");
+        }
+        if (sides.tuning().isEmpty()) {
+            LOG.warn("No tuning split: the model is served uncalibrated, with threshold {} and no unfamiliar-input detector", options.threshold);
+            return new ServingFit(options.threshold, 1.0, null, null, null, null, model.multiplyAdds(), model.embeddingSize());
+        }
+        List<Sample> tuning = sides.tuning();
+        int[] tuningLabels = Evaluation.labels(tuning);
+        SessionPredictor.Outputs tuningOut = model.outputs(tuning);
+        double temperature = Calibrations.fitTemperature(tuningLabels, tuningOut.logits());
+        float[] before = Calibrations.probabilities(tuningOut.logits(), 1.0);
+        float[] after = Calibrations.probabilities(tuningOut.logits(), temperature);
+        ModelDescriptor.Calibration calibration = new ModelDescriptor.Calibration("temperature", temperature, tuning.size(),
+                Calibrations.expectedCalibrationError(tuningLabels, before), Calibrations.expectedCalibrationError(tuningLabels, after));
+        LOG.info("Temperature {} fitted on {} tuning images: ECE {} -> {}", String.format(java.util.Locale.ROOT, "%.3f", temperature),
+                tuning.size(), String.format(java.util.Locale.ROOT, "%.4f", calibration.eceBefore()),
+                String.format(java.util.Locale.ROOT, "%.4f", calibration.eceAfter()));
+
+        double threshold = options.threshold;
+        ModelDescriptor.OperatingPoint operatingPoint = null;
+        if (options.targetSensitivity != null) {
+            double target = options.targetSensitivity;
+            if (!(target > 0 && target <= 1)) {
+                throw new IllegalArgumentException("--target-sensitivity must lie in (0, 1], not " + target);
+            }
+            threshold = Math.min(0.999, Math.max(1e-4, OperatingPoints.thresholdForSensitivity(tuningLabels, after, target)));
+            BinaryMetrics at = BinaryMetrics.of(tuningLabels, after, threshold);
+            operatingPoint = new ModelDescriptor.OperatingPoint(target, threshold, at.sensitivity(), at.specificity(), tuning.size());
+            LOG.info("Threshold {} for sensitivity {} on the tuning split: sensitivity {}, specificity {}", threshold, target,
+                    at.sensitivity(), at.specificity());
+        }
+
+        List<Sample> fitImages = sides.fit().stream().distinct().toList();
+        if (fitImages.size() > DETECTOR_FIT_IMAGES) {
+            List<Sample> shuffled = new ArrayList<>(fitImages);
+            java.util.Collections.shuffle(shuffled, new java.util.Random(options.seed));
+            fitImages = shuffled.subList(0, DETECTOR_FIT_IMAGES);
+        }
+        SessionPredictor.Outputs fitOut = model.outputs(fitImages);
+        org.mriclassifier.inference.UnfamiliarDetector.Parameters parameters = UnfamiliarFit.fit(fitOut.embeddings(), Evaluation.labels(fitImages));
+        org.mriclassifier.inference.UnfamiliarDetector.write(modelDir, parameters);
+        org.mriclassifier.inference.UnfamiliarDetector provisional = new org.mriclassifier.inference.UnfamiliarDetector(parameters, Double.POSITIVE_INFINITY);
+        double[] tuningScores = tuningOut.embeddings().stream().mapToDouble(e -> provisional.score(e, 0)).toArray();
+        double unfamiliarThreshold = UnfamiliarFit.percentile(tuningScores, options.unfamiliarPercentile);
+        org.mriclassifier.inference.UnfamiliarDetector detector = new org.mriclassifier.inference.UnfamiliarDetector(parameters, unfamiliarThreshold);
+        double flaggedShare = java.util.Arrays.stream(tuningScores).filter(detector::unfamiliar).count() / (double) tuningScores.length;
+        ModelDescriptor.Unfamiliar unfamiliar = new ModelDescriptor.Unfamiliar("mahalanobis-nearest-class-mean",
+                org.mriclassifier.inference.UnfamiliarDetector.FILE_NAME, unfamiliarThreshold, options.unfamiliarPercentile, flaggedShare,
+                org.mriclassifier.vision.Preprocessor.COLOURFULNESS_LIMIT);
+        LOG.info("Unfamiliar detector: {}-dimensional embedding, threshold {} ({} percentile of the tuning split)", parameters.dimensions(),
+                unfamiliarThreshold, options.unfamiliarPercentile);
+        return new ServingFit(threshold, temperature, calibration, operatingPoint, unfamiliar, detector, model.multiplyAdds(),
+                model.embeddingSize());
+    }
+
+    private static List<Double> unfamiliarScores(TrainedModel model, List<Sample> samples, org.mriclassifier.inference.UnfamiliarDetector detector) {
+        return model.outputs(samples).embeddings().stream().map(e -> detector.score(e, 0)).toList();
+    }
+
+    private static boolean under(Sample sample, List<Path> folders) {
+        Path file = sample.file().path().normalize();
+        return folders.stream().anyMatch(file::startsWith);
+    }
+
+    private static Double nullIfNaN(double value) {
+        return Double.isNaN(value) ? null : value;
+    }
+
+    private static double median(int[] labels, float[] scores, int label) {
+        double[] values = java.util.stream.IntStream.range(0, labels.length).filter(i -> labels[i] == label)
+                .mapToDouble(i -> scores[i]).sorted().toArray();
+        if (values.length == 0) {
+            return Double.NaN;
+        }
+        return values.length % 2 == 1 ? values[values.length / 2] : (values[values.length / 2 - 1] + values[values.length / 2]) / 2;
     }
 
     private int trainAndExport(PreparedData prepared, PreprocessSpec spec, HyperParameters hyper) throws IOException {
@@ -85,13 +312,17 @@ public final class TrainCommand implements Callable<Integer> {
 
         Evaluation evaluation;
         TrainingResult result;
+        ServingFit fit;
         try (TrainedModel model = TrainedModel.train(options.architecture(), spec, hyper, sides.fit(), sides.tuning(), data.threads())) {
             result = model.result();
-            evaluation = validation.isEmpty() ? null : model.evaluate(validation, options.threshold);
             model.exportSavedModel(out);
+            fit = fitServing(model, sides, out);
+            evaluation = validation.isEmpty() ? null : model.evaluate(validation, fit.threshold(), fit.temperature());
         }
         ModelChecksums.write(out);
-        ModelDescriptor descriptor = descriptor(spec, hyper, prepared, sides, validation, result, evaluation);
+        String description = String.format(java.util.Locale.ROOT, "stratified %.0f%% validation split (seed %d) of %s, deduplicated",
+                options.validationSplit * 100, hyper.seed(), data.dataDirs());
+        ModelDescriptor descriptor = descriptor(spec, hyper, prepared, sides, validation, result, evaluation, description, fit);
         ModelDescriptors.write(out, descriptor);
         ModelDescriptors.mapper().writeValue(out.resolve("training-history.json").toFile(), result.history());
         if (evaluation != null) {
@@ -239,7 +470,8 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private ModelDescriptor descriptor(PreprocessSpec spec, HyperParameters hyper, PreparedData prepared, Sides sides,
-                                       List<Sample> validation, TrainingResult result, Evaluation evaluation) {
+                                       List<Sample> validation, TrainingResult result, Evaluation evaluation, String description,
+                                       ServingFit fit) {
         Map<String, Object> hyperParameters = new LinkedHashMap<>();
         hyperParameters.put("epochs", hyper.epochs());
         hyperParameters.put("batchSize", hyper.batchSize());
@@ -259,6 +491,9 @@ public final class TrainCommand implements Callable<Integer> {
         hyperParameters.put("keepDuplicates", data.keepDuplicates());
         hyperParameters.put("deterministicOps", DeterministicOps.enabled());
         hyperParameters.put("augmentation", hyper.augment());
+        hyperParameters.put("standardize", hyper.standardize());
+        hyperParameters.put("targetSensitivity", options.targetSensitivity);
+        hyperParameters.put("unfamiliarPercentile", options.unfamiliarPercentile);
         hyperParameters.put("oversample", options.oversample);
         List<Sample> trainingImages = Stream.concat(sides.fit().stream(), sides.tuning().stream()).distinct().toList();
         ModelDescriptor.TrainingInfo training = new ModelDescriptor.TrainingInfo(
@@ -267,15 +502,16 @@ public final class TrainCommand implements Callable<Integer> {
                 hyperParameters, trainingImages.size() - sides.tuning().size(), sides.tuning().size(), validation.size(),
                 SampleSetHash.of(trainingImages), SampleSetHash.of(validation), prepared.dedup().removedCopies(),
                 result.keptEpoch(), result.history().size(), result.secondsPerEpoch());
-        String description = String.format(java.util.Locale.ROOT, "stratified %.0f%% validation split (seed %d) of %s, deduplicated",
-                options.validationSplit * 100, hyper.seed(), data.dataDirs());
         int size = spec.outputSize();
         return new ModelDescriptor(ModelDescriptor.FORMAT_VERSION, name != null ? name : out.getFileName().toString(), modelVersion,
-                options.architecture().name(), options.architecture().description(), spec, options.threshold,
+                options.architecture().name(), options.architecture().description(), spec, fit.threshold(),
                 TrainingGraph.SIGNATURE_KEY,
                 new ModelDescriptor.TensorSpec(TrainingGraph.INPUT, List.of(-1L, (long) size, (long) size, (long) spec.channels())),
                 new ModelDescriptor.TensorSpec(TrainingGraph.OUTPUT, List.of(-1L, 1L)),
-                training, evaluation == null ? null : evaluation.figures(description), null, Instant.now().toString());
+                training, evaluation == null ? null : evaluation.figures(description), null, Instant.now().toString(),
+                new ModelDescriptor.TensorSpec(TrainingGraph.LOGIT, List.of(-1L, 1L)),
+                new ModelDescriptor.TensorSpec(TrainingGraph.EMBEDDING, List.of(-1L, (long) fit.embeddingSize())),
+                fit.calibration(), fit.operatingPoint(), fit.unfamiliar(), fit.multiplyAdds());
     }
 
     /** Serving must see what training saw: reload the export and compare every validation score. */

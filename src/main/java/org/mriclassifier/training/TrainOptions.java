@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 /** Training settings from the command line, with the original's choices as defaults where it made one. */
 public final class TrainOptions {
 
-    @Option(names = "--arch", required = true, description = "Architecture: seed (the original) or bncnn (batch-normalised, larger input).")
+    @Option(names = "--arch", required = true, description = "Architecture: seed (the original), bncnn (batch-normalised, larger input) or lite (depthwise-separable, a ninth of bncnn's cost).")
     String architecture;
 
     @Option(names = "--epochs", defaultValue = "30", description = "Maximum epochs (default: ${DEFAULT-VALUE}).")
@@ -94,6 +94,33 @@ public final class TrainOptions {
                     + "folder, e.g. DATA/yes); the most specific DIR wins (repeatable).")
     java.util.Map<String, Integer> oversample = new java.util.LinkedHashMap<>();
 
+    @Option(names = "--intensity", defaultValue = "none", paramLabel = "none|strong",
+            description = "With --augment: intensity, contrast and quality augmentation (gamma, random intensity curves, "
+                    + "inversion, blur, noise, resolution changes, JPEG recompression); strong makes a sequence's look useless "
+                    + "as a cue (default: ${DEFAULT-VALUE}).")
+    String intensity;
+
+    @Option(names = "--standardize", description = "Standardise each image (zero mean, unit deviation) inside the network, "
+            + "so serving does the same: removes a source's overall brightness and contrast.")
+    boolean standardize;
+
+    @Option(names = "--leave-out", paramLabel = "DIR",
+            description = "Leave-one-source-out: train on every --data folder except the images under DIR (a --data folder or "
+                    + "a folder inside one; repeatable) and near-duplicates of them, then report sensitivity, specificity and "
+                    + "ROC AUC on DIR: how the recipe does on a source it never saw. Writes loso-report.json beside the model.")
+    java.util.List<java.nio.file.Path> leaveOut = new java.util.ArrayList<>();
+
+    @Option(names = "--target-sensitivity", paramLabel = "S",
+            description = "Choose the decision threshold on the tuning split: the highest at which at least S of its tumors are "
+                    + "found (screening: a missed tumor costs more than a second look); stored in model.json with the "
+                    + "specificity it costs. Needs --tuning-split (default: use --threshold).")
+    Double targetSensitivity;
+
+    @Option(names = "--unfamiliar-percentile", paramLabel = "P", defaultValue = "0.97",
+            description = "With a tuning split: the unfamiliar flag's threshold is this percentile of the tuning split's "
+                    + "embedding distances, so about 1-P of in-distribution images are flagged (default: ${DEFAULT-VALUE}).")
+    double unfamiliarPercentile;
+
     @Option(names = "--threshold", defaultValue = "0.5", description = "Decision threshold stored with the model (default: ${DEFAULT-VALUE}).")
     double threshold;
 
@@ -103,7 +130,7 @@ public final class TrainOptions {
 
     HyperParameters hyperParameters() {
         AugmentSpec augmentation = augment
-                ? new AugmentSpec(true, rotation, flipHorizontal, flipVertical, zoom, brightness)
+                ? new AugmentSpec(true, rotation, flipHorizontal, flipVertical, zoom, brightness, intensityAugment())
                 : AugmentSpec.none();
         int baseFilters = filters != null ? filters : architecture().defaultFilters();
         boolean perSource = switch (epochChoice) {
@@ -112,7 +139,15 @@ public final class TrainOptions {
             default -> throw new IllegalArgumentException("--epoch-choice must be pooled or per-source, not " + epochChoice);
         };
         return new HyperParameters(epochs, batchSize, learningRate, seed, baseFilters, l2, tuningSplit, patience, augmentation,
-                fineTune, perSource, warmUpEpochs);
+                fineTune, perSource, warmUpEpochs, standardize);
+    }
+
+    IntensityAugment intensityAugment() {
+        return switch (intensity) {
+            case "none" -> IntensityAugment.none();
+            case "strong" -> IntensityAugment.strong();
+            default -> throw new IllegalArgumentException("--intensity must be none or strong, not " + intensity);
+        };
     }
 
     org.mriclassifier.vision.PreprocessSpec preprocessSpec() {

@@ -44,14 +44,32 @@ public final class TrainedModel implements AutoCloseable {
         }
     }
 
+    /** Multiply-adds per image: half the network's FLOPs. */
+    public long multiplyAdds() {
+        return graph.multiplyAdds();
+    }
+
+    /** Length of the embedding the unfamiliar detector measures. */
+    public int embeddingSize() {
+        return (int) graph.embedding().shape().get(1);
+    }
+
     public TrainingResult result() {
         return result;
     }
 
     public Evaluation evaluate(List<Sample> samples, double threshold) {
-        float[] scores = SessionPredictor.predict(session, graph, samples.stream().map(Sample::pixels).toList(),
-                spec.outputSize(), spec.channels());
-        return new Evaluation(samples, scores, threshold);
+        return evaluate(samples, threshold, 1.0);
+    }
+
+    /** Scores as serving will give them: sigmoid(logit / temperature). */
+    public Evaluation evaluate(List<Sample> samples, double threshold, double temperature) {
+        float[] logits = outputs(samples).logits();
+        return new Evaluation(samples, Calibrations.probabilities(logits, temperature), threshold);
+    }
+
+    SessionPredictor.Outputs outputs(List<Sample> samples) {
+        return SessionPredictor.outputs(session, graph, samples.stream().map(Sample::pixels).toList(), spec.outputSize(), spec.channels());
     }
 
     /** Writes the SavedModel (variables + graph with the serving signature) into an empty or new folder. */

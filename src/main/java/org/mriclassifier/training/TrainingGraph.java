@@ -23,6 +23,10 @@ public final class TrainingGraph implements AutoCloseable {
 
     public static final String INPUT = "image";
     public static final String OUTPUT = "probability";
+    /** The tumor logit before the sigmoid: what temperature scaling divides. */
+    public static final String LOGIT = "logit";
+    /** The penultimate features: what the unfamiliar-input detector measures. */
+    public static final String EMBEDDING = "embedding";
     public static final String LABEL = "label";
     public static final String TRAINING_FLAG = "training";
     public static final String SIGNATURE_KEY = "serving_default";
@@ -33,6 +37,9 @@ public final class TrainingGraph implements AutoCloseable {
     private final Placeholder<TFloat32> labels;
     private final Operand<TFloat32> training;
     private final Operand<TFloat32> probability;
+    private final Operand<TFloat32> logit;
+    private final Operand<TFloat32> embedding;
+    private final long multiplyAdds;
     private final Operand<TFloat32> loss;
     private final Op trainStep;
     private final Op fineTuneStep;
@@ -40,13 +47,17 @@ public final class TrainingGraph implements AutoCloseable {
     private final Operand<TFloat32> statisticsKeep;
 
     private TrainingGraph(Graph graph, Placeholder<TFloat32> images, Placeholder<TFloat32> labels, Operand<TFloat32> training,
-                          Operand<TFloat32> probability, Operand<TFloat32> loss, Op trainStep, Op fineTuneStep, List<Op> statisticUpdates,
+                          Operand<TFloat32> probability, Operand<TFloat32> logit, Operand<TFloat32> embedding, long multiplyAdds,
+                          Operand<TFloat32> loss, Op trainStep, Op fineTuneStep, List<Op> statisticUpdates,
                           Operand<TFloat32> statisticsKeep) {
         this.graph = graph;
         this.images = images;
         this.labels = labels;
         this.training = training;
         this.probability = probability;
+        this.logit = logit;
+        this.embedding = embedding;
+        this.multiplyAdds = multiplyAdds;
         this.loss = loss;
         this.trainStep = trainStep;
         this.fineTuneStep = fineTuneStep;
@@ -68,8 +79,11 @@ public final class TrainingGraph implements AutoCloseable {
             Operand<TFloat32> training = tf.withName(TRAINING_FLAG).placeholderWithDefault(tf.constant(0f), Shape.scalar());
 
             NetworkLayers layers = new NetworkLayers(tf, training, hyper.seed());
-            Operand<TFloat32> logits = architecture.logits(layers, images, hyper.filters());
+            Operand<TFloat32> input = hyper.standardize() ? layers.standardizePerImage(images) : images;
+            Network network = architecture.build(layers, input, hyper.filters());
+            Operand<TFloat32> logits = tf.withName(LOGIT).identity(network.logits());
             Operand<TFloat32> probability = tf.withName(OUTPUT).math.sigmoid(logits);
+            Operand<TFloat32> embedding = tf.withName(EMBEDDING).identity(network.embedding());
             Operand<TFloat32> loss = tf.withName("loss").math.add(crossEntropy(tf, labels, logits), weightDecay(tf, layers, hyper.l2()));
 
             Optimizer adam = new Adam(graph, (float) hyper.learningRate());
@@ -82,7 +96,7 @@ public final class TrainingGraph implements AutoCloseable {
             // a second Adam with its own moments, sharing the gradients, for the lower-rate phase
             Op fineTuneStep = new Adam(graph, "AdamFineTune", (float) (hyper.learningRate() * FINE_TUNE_RATE_FACTOR))
                     .applyGradients(List.copyOf(gradients), "train_fine_tune");
-            return new TrainingGraph(graph, images, labels, training, probability, loss, trainStep, fineTuneStep, layers.statisticUpdates(),
+            return new TrainingGraph(graph, images, labels, training, probability, logits, embedding, layers.multiplyAdds(), loss, trainStep, fineTuneStep, layers.statisticUpdates(),
                     layers.statisticsKeepOrNull());
         } catch (RuntimeException e) {
             graph.close();
@@ -109,7 +123,21 @@ public final class TrainingGraph implements AutoCloseable {
     }
 
     public Signature servingSignature() {
-        return Signature.builder().key(SIGNATURE_KEY).input(INPUT, images).output(OUTPUT, probability).build();
+        return Signature.builder().key(SIGNATURE_KEY).input(INPUT, images)
+                .output(OUTPUT, probability).output(LOGIT, logit).output(EMBEDDING, embedding).build();
+    }
+
+    /** Multiply-adds per image of the network (convolutions and dense layers): half its FLOPs. */
+    public long multiplyAdds() {
+        return multiplyAdds;
+    }
+
+    Operand<TFloat32> logit() {
+        return logit;
+    }
+
+    Operand<TFloat32> embedding() {
+        return embedding;
     }
 
     public Graph graph() {

@@ -8,8 +8,9 @@ package org.mriclassifier.vision;
  * @param channels 1 or 3
  * @param crop     the region of the working frame that was kept
  * @param fallback true when no usable brain contour was found and the whole frame was used
+ * @param colourfulness mean spread between the colour channels, 0 for grey, up to 1: MRI slices are grey, photographs are not
  */
-public record Preprocessed(float[] pixels, int size, int channels, CropBounds crop, boolean fallback) {
+public record Preprocessed(float[] pixels, int size, int channels, CropBounds crop, boolean fallback, double colourfulness) {
 
     public Preprocessed {
         if (pixels.length != size * size * channels) {

@@ -26,6 +26,12 @@ public final class Preprocessor {
         OpenCvLoader.ensureLoaded();
     }
 
+    /**
+     * Above this mean channel spread an image is not an MRI slice (a photograph, a coloured chart): grey slices saved
+     * as colour JPEGs measure under 0.02; a colour overlay on part of a slice stays under it too.
+     */
+    public static final double COLOURFULNESS_LIMIT = 0.08;
+
     private Preprocessor() {
     }
 
@@ -100,12 +106,32 @@ public final class Preprocessor {
             output.convertTo(floats, CvType.CV_32F, 1.0 / 255.0);
             float[] pixels = new float[spec.pixelsPerImage()];
             floats.get(0, 0, pixels);
-            return new Preprocessed(pixels, spec.outputSize(), spec.channels(), crop, spec.crop() && found.isEmpty());
+            return new Preprocessed(pixels, spec.outputSize(), spec.channels(), crop, spec.crop() && found.isEmpty(), colourfulness(working));
         } finally {
             floats.release();
             output.release();
             grey.release();
             working.release();
+        }
+    }
+
+    /** Mean over pixels of (largest channel - smallest channel) / 255 of an 8-bit BGR image. */
+    static double colourfulness(Mat bgr) {
+        java.util.List<Mat> channels = new java.util.ArrayList<>(3);
+        Core.split(bgr, channels);
+        Mat high = new Mat();
+        Mat low = new Mat();
+        try {
+            Core.max(channels.get(0), channels.get(1), high);
+            Core.max(high, channels.get(2), high);
+            Core.min(channels.get(0), channels.get(1), low);
+            Core.min(low, channels.get(2), low);
+            Core.subtract(high, low, high);
+            return Core.mean(high).val[0] / 255.0;
+        } finally {
+            channels.forEach(Mat::release);
+            high.release();
+            low.release();
         }
     }
 

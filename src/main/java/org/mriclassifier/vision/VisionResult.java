@@ -3,8 +3,8 @@ package org.mriclassifier.vision;
 /**
  * What the vision worker found: the bytes' SHA-256, the format (judged by the bytes), the declared dimensions,
  * and the network's input (NHWC floats in [0,1]) after the model's preprocessing; {@code fallback} when no brain
- * contour was found and the whole image was used.
+ * contour was found and the whole image was used; {@code colourfulness} the image's mean channel spread (0 for grey).
  */
 public record VisionResult(String sha256, ImageFormat format, int width, int height, float[] pixels, boolean fallback,
-                           long preprocessNanos) {
+                           long preprocessNanos, double colourfulness) {
 }

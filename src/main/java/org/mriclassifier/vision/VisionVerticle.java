@@ -48,7 +48,7 @@ public final class VisionVerticle extends VerticleBase {
             ImageHeader.Facts facts = ImageHeader.inspect(bytes, maxPixels, maxSide);
             Preprocessed result = Preprocessor.preprocess(bytes, spec);
             message.reply(new VisionResult(Sha256.hex(bytes), facts.format(), facts.width(), facts.height(),
-                    result.pixels(), result.fallback(), System.nanoTime() - start));
+                    result.pixels(), result.fallback(), System.nanoTime() - start, result.colourfulness()));
         } catch (ImageHeader.Rejected e) {
             message.fail(e.status(), new ServiceException(e.status(), e.getMessage(), "file").toWire());
         } catch (ImageDecodeException e) {

@@ -75,7 +75,7 @@ class ClassifierTest {
                 "--scores", scores.toString());
         assertEquals(0, exit);
         List<String> rows = Files.readAllLines(scores);
-        assertEquals("dataset,path,label,probability", rows.get(0));
+        assertEquals("dataset,path,label,probability,unfamiliar_score,unfamiliar", rows.get(0));
         try (Classifier classifier = Classifier.load(model)) {
             assertEquals(classifier.descriptor().training().tuningImages(), rows.size() - 1);
         }
