@@ -159,8 +159,12 @@ public final class InferenceBatcher extends VerticleBase {
             String label = probability >= model.decisionThreshold() ? Prediction.TUMOR : Prediction.HEALTHY;
             long queued = dispatched - p.arrivedNanos();
             metrics.queued(queued);
+            InferenceJob job = p.message().body();
+            double score = result.unfamiliarScores()[i];
+            boolean unfamiliar = UnfamiliarInput.flagged(model, score, job.colourfulness(), job.noContour());
+            metrics.answered(unfamiliar);
             p.message().reply(new Prediction(probability, label, model.version(), batch.size(), queued,
-                    result.inferenceNanos()));
+                    result.inferenceNanos(), unfamiliar, score));
         }
     }
 }

@@ -21,6 +21,8 @@ public final class InferenceMetrics {
     private final Counter expired;
     private final Counter failed;
     private final Counter succeeded;
+    private final Counter unfamiliar;
+    private final Counter familiar;
     private final Timer queue;
     private final Timer inference;
     private final Timer preprocess;
@@ -32,6 +34,10 @@ public final class InferenceMetrics {
         this.expired = outcome("expired");
         this.failed = outcome("failed");
         this.succeeded = outcome("success");
+        this.unfamiliar = Counter.builder("mri.inference.unfamiliar").description("Classified images flagged unfamiliar (unlike the model's training data), or not")
+                .tag("unfamiliar", "true").register(registry);
+        this.familiar = Counter.builder("mri.inference.unfamiliar").description("Classified images flagged unfamiliar (unlike the model's training data), or not")
+                .tag("unfamiliar", "false").register(registry);
         this.queue = Timer.builder("mri.inference.queue").description("Time a classification waited for a runner")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000))
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
@@ -74,6 +80,10 @@ public final class InferenceMetrics {
     void queued(long nanos) {
         queue.record(nanos, TimeUnit.NANOSECONDS);
         succeeded.increment();
+    }
+
+    void answered(boolean flaggedUnfamiliar) {
+        (flaggedUnfamiliar ? unfamiliar : familiar).increment();
     }
 
     void inference(long nanos) {

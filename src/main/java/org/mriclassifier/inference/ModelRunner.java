@@ -38,8 +38,8 @@ public final class ModelRunner extends VerticleBase {
         BatchJob job = message.body();
         long start = System.nanoTime();
         try {
-            float[] probabilities = classifier.predict(job.pixels(), job.size());
-            message.reply(new BatchResult(probabilities, System.nanoTime() - start));
+            Classifier.Scores scores = classifier.score(job.pixels(), job.size());
+            message.reply(new BatchResult(scores.probabilities(), scores.unfamiliarScores(), System.nanoTime() - start));
         } catch (RuntimeException e) {
             LOG.error("Inference of a batch of {} failed: {}", job.size(), e.toString());
             message.fail(500, new ServiceException(500, "the model failed on this image").toWire());

@@ -13,10 +13,13 @@ public final class UnfamiliarInput {
     }
 
     public static boolean flagged(Classifier classifier, double score, double colourfulness, boolean noContour) {
-        double limit = classifier.descriptor().unfamiliar() != null
-                ? classifier.descriptor().unfamiliar().colourfulnessLimit()
-                : Preprocessor.COLOURFULNESS_LIMIT;
-        boolean far = classifier.hasUnfamiliarDetector() && !(score <= classifier.unfamiliarThreshold());
+        return flagged(classifier.descriptor(), score, colourfulness, noContour);
+    }
+
+    public static boolean flagged(ModelDescriptor model, double score, double colourfulness, boolean noContour) {
+        ModelDescriptor.Unfamiliar detector = model.unfamiliar();
+        double limit = detector != null ? detector.colourfulnessLimit() : Preprocessor.COLOURFULNESS_LIMIT;
+        boolean far = detector != null && !(score <= detector.threshold());
         return far || colourfulness > limit || noContour;
     }
 }

@@ -45,7 +45,7 @@ class InferenceBatcherTest {
         List<Integer> batchSizes = new ArrayList<>();
         vertx.eventBus().<BatchJob>localConsumer(ModelRunner.address(0), (Message<BatchJob> job) -> {
             batchSizes.add(job.body().size());
-            vertx.setTimer(200, t -> job.reply(new BatchResult(new float[job.body().size()], 200_000_000L)));
+            vertx.setTimer(200, t -> job.reply(new BatchResult(new float[job.body().size()], new double[job.body().size()], 200_000_000L)));
         });
         JsonObject config = new JsonObject().put("inference", new JsonObject()
                 .put("runners", 1).put("max_batch", 4).put("max_queue", 8).put("max_delay_ms", 0).put("timeout_ms", 10_000));
