@@ -117,6 +117,11 @@ public final class ClientDriver {
         MriApi mri = new MriApi(client);
         ok("login");
 
+        check(Files.readString(operations.getContract().toPath()).startsWith("openapi: 3.1"), "the contract");
+        check(Files.readString(operations.getDocs().toPath()).contains("swagger-ui"), "the documentation page");
+        check(new OperationsApi(client).metrics().contains("# TYPE"), "metrics in the Prometheus format");
+        ok("getContract, getDocs, metrics");
+
         // users, on /users/{user_name}
         String name = prefix + "-doctor";
         String email = name + "@clinic.example";

@@ -60,6 +60,12 @@ async function main() {
     const mri = new MriApi(config);
     ok('login');
 
+    const text = (await (await operations.getContract()).text());
+    check(text.startsWith('openapi: 3.1'), 'the contract');
+    check((await (await operations.getDocs()).text()).includes('swagger-ui'), 'the documentation page');
+    check((await new OperationsApi(config).metrics()).includes('# TYPE'), 'metrics in the Prometheus format');
+    ok('getContract, getDocs, metrics');
+
     // users, on /users/{user_name}
     const name = `${prefix}-doctor`;
     const created = await users.createUser({ userCreate: {

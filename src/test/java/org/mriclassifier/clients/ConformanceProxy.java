@@ -70,6 +70,11 @@ final class ConformanceProxy {
                 });
     }
 
+    /** Every operationId of the contract. */
+    List<String> operationIds() {
+        return contract.operations().stream().map(Operation::getOperationId).toList();
+    }
+
     int port() {
         return server.actualPort();
     }
