@@ -62,7 +62,7 @@ public record Contract(Buffer text, OpenAPIContract forRouter) {
         JsonArray parameters = operation.getJsonArray("parameters");
         if (parameters != null) {
             operation.put("parameters", new JsonArray(parameters.stream()
-                    .filter(p -> !(p instanceof JsonObject param && String.valueOf(param.getValue("$ref")).matches(".*/(User)?IfMatch")))
+                    .filter(p -> !(p instanceof JsonObject param && String.valueOf(param.getValue("$ref")).matches(".*/\\w*IfMatch")))
                     .toList()));
         }
     }
