@@ -203,7 +203,7 @@ public final class ClientDriver {
         ok("getMriImage");
 
         MriPage rows = mri.listMri(hospital, Gender.FEMALE, "tumor", uploaded.getPrediction(),
-                OffsetDateTime.now().minusHours(1), OffsetDateTime.now().plusHours(1), null, 10);
+                OffsetDateTime.now().minusHours(1), OffsetDateTime.now().plusHours(1), null, 10, uploaded.getUnfamiliar());
         check(rows.getItems().size() == 1 && id.equals(rows.getItems().get(0).getId()) && rows.getSummary() != null
                 && rows.getSummary().getTotal() == 1, "one matching row, got " + rows);
         ok("listMri with filters");

@@ -145,7 +145,7 @@ async function main() {
     ok('getMriImage');
 
     const rows = await mri.listMri({ hospital, gender: Gender.Female, _class: 'tumor', prediction: uploaded.prediction,
-        from: new Date(Date.now() - 3600_000), to: new Date(Date.now() + 3600_000), limit: 10 });
+        from: new Date(Date.now() - 3600_000), to: new Date(Date.now() + 3600_000), limit: 10, unfamiliar: uploaded.unfamiliar });
     check(rows.items.length === 1 && rows.items[0].id === id && rows.summary?.total === 1, `one matching row, got ${JSON.stringify(rows)}`);
     ok('listMri with filters');
 

@@ -36,6 +36,12 @@ final class Http {
         return p == null || p.isNull() ? null : p.getString();
     }
 
+    /** A boolean query parameter as the contract validated it, null when absent. */
+    static Boolean queryBoolean(RoutingContext ctx, String name) {
+        RequestParameter p = validated(ctx).getQuery().get(name);
+        return p == null || p.isNull() ? null : p.getBoolean();
+    }
+
     static Integer queryInt(RoutingContext ctx, String name, int defaultValue) {
         RequestParameter p = validated(ctx).getQuery().get(name);
         return p == null || p.isNull() ? defaultValue : p.getInteger();

@@ -77,6 +77,7 @@ final class MriRoutes {
             command.put(filter, Http.query(ctx, filter));
         }
         command.put("limit", Http.queryInt(ctx, "limit", 50));
+        command.put("unfamiliar", Http.queryBoolean(ctx, "unfamiliar"));
         Http.call(ctx, Addresses.MRI_LIST, command)
                 .onSuccess(page -> Http.sendJson(ctx, 200, page))
                 .onFailure(ctx::fail);

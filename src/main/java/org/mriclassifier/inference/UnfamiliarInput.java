@@ -1,13 +1,18 @@
 package org.mriclassifier.inference;
 
-import org.mriclassifier.vision.Preprocessor;
-
 /**
  * The one rule that raises the unfamiliar flag, shared by serving and evaluation: an image is unfamiliar when its
  * embedding lies beyond the model's detector threshold, when it is in colour (MRI slices are grey), or when no brain
  * contour was found in it. A model without a detector flags on the two input checks only.
  */
 public final class UnfamiliarInput {
+
+    /**
+     * Above this mean channel spread (see the vision step's colourfulness) an image is not an MRI slice (a photograph,
+     * a coloured chart): grey slices saved as colour JPEGs measure under 0.02; a colour overlay on part of a slice
+     * stays under it too. Kept here, free of OpenCV, so that the event-loop batcher never loads the native library.
+     */
+    public static final double COLOURFULNESS_LIMIT = 0.08;
 
     private UnfamiliarInput() {
     }
@@ -18,7 +23,7 @@ public final class UnfamiliarInput {
 
     public static boolean flagged(ModelDescriptor model, double score, double colourfulness, boolean noContour) {
         ModelDescriptor.Unfamiliar detector = model.unfamiliar();
-        double limit = detector != null ? detector.colourfulnessLimit() : Preprocessor.COLOURFULNESS_LIMIT;
+        double limit = detector != null ? detector.colourfulnessLimit() : COLOURFULNESS_LIMIT;
         boolean far = detector != null && !(score <= detector.threshold());
         return far || colourfulness > limit || noContour;
     }

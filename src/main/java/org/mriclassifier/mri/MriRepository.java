@@ -21,12 +21,12 @@ public final class MriRepository {
 
     private static final String COLUMNS = """
             id, gender, hospital, label, prediction, probability, model_version, image_sha256, content_type,
-            size_bytes, width, height, created_by_name, created_at, updated_at, version""";
+            size_bytes, width, height, created_by_name, created_at, updated_at, version, unfamiliar, unfamiliar_score""";
 
     /** A new row and its bytes. */
     public record NewRow(UUID id, String gender, String hospital, String label, String prediction, float probability,
                          String modelVersion, String sha256, String contentType, int width, int height,
-                         UUID createdBy, String createdByName, byte[] bytes) {
+                         UUID createdBy, String createdByName, byte[] bytes, boolean unfamiliar, Float unfamiliarScore) {
     }
 
     /** The stored bytes of a row, with what is needed to check and serve them. */
@@ -35,7 +35,7 @@ public final class MriRepository {
 
     /** The filters of a list; null means any. {@code after} is the last row of the previous page. */
     public record ListQuery(String scopeHospital, String hospital, String gender, String label, boolean unlabelled,
-                            String prediction, OffsetDateTime from, OffsetDateTime to, Cursor after, int limit) {
+                            String prediction, OffsetDateTime from, OffsetDateTime to, Cursor after, int limit, Boolean unfamiliar) {
     }
 
     /** A position in the newest-first order. */
@@ -46,14 +46,16 @@ public final class MriRepository {
     public Future<MriRow> insert(SqlClient tx, NewRow r) {
         return tx.preparedQuery("""
                         INSERT INTO mri (id, gender, hospital, label, prediction, probability, model_version, image_sha256,
-                                         content_type, size_bytes, width, height, created_by, created_by_name)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                                         content_type, size_bytes, width, height, created_by, created_by_name,
+                                         unfamiliar, unfamiliar_score)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
                         RETURNING %s""".formatted(COLUMNS))
                 .execute(Tuple.tuple().addUUID(r.id()).addString(r.gender()).addString(r.hospital())
                         .addString(r.label()).addString(r.prediction()).addFloat(r.probability())
                         .addString(r.modelVersion()).addString(r.sha256()).addString(r.contentType())
                         .addInteger(r.bytes().length).addInteger(r.width()).addInteger(r.height())
-                        .addUUID(r.createdBy()).addString(r.createdByName()))
+                        .addUUID(r.createdBy()).addString(r.createdByName())
+                        .addBoolean(r.unfamiliar()).addFloat(r.unfamiliarScore()))
                 .compose(rows -> tx.preparedQuery("INSERT INTO mri_image (mri_id, bytes) VALUES ($1, $2)")
                         .execute(Tuple.of(r.id(), Buffer.buffer(r.bytes())))
                         .map(done -> toRow(rows.iterator().next())));
@@ -99,12 +101,14 @@ public final class MriRepository {
                 .map(rows -> toRow(rows.iterator().next()));
     }
 
-    public Future<MriRow> updatePrediction(SqlClient tx, UUID id, String prediction, float probability, String modelVersion) {
+    public Future<MriRow> updatePrediction(SqlClient tx, UUID id, String prediction, float probability, String modelVersion,
+                                           boolean unfamiliar, Float unfamiliarScore) {
         return tx.preparedQuery("""
-                        UPDATE mri SET prediction = $2, probability = $3, model_version = $4,
-                                       version = version + 1, updated_at = now()
+                        UPDATE mri SET prediction = $2, probability = $3, model_version = $4, unfamiliar = $5,
+                                       unfamiliar_score = $6, version = version + 1, updated_at = now()
                         WHERE id = $1 RETURNING %s""".formatted(COLUMNS))
-                .execute(Tuple.tuple().addUUID(id).addString(prediction).addFloat(probability).addString(modelVersion))
+                .execute(Tuple.tuple().addUUID(id).addString(prediction).addFloat(probability).addString(modelVersion)
+                        .addBoolean(unfamiliar).addFloat(unfamiliarScore))
                 .map(rows -> toRow(rows.iterator().next()));
     }
 
@@ -120,12 +124,13 @@ public final class MriRepository {
             AND (NOT $5::boolean OR label IS NULL)
             AND ($6::text IS NULL OR prediction = $6)
             AND ($7::timestamptz IS NULL OR created_at >= $7)
-            AND ($8::timestamptz IS NULL OR created_at < $8)""";
+            AND ($8::timestamptz IS NULL OR created_at < $8)
+            AND ($9::boolean IS NULL OR unfamiliar = $9)""";
 
     private static Tuple filterArgs(ListQuery q) {
         return Tuple.tuple().addString(q.scopeHospital()).addString(q.hospital()).addString(q.gender())
                 .addString(q.label()).addBoolean(q.unlabelled()).addString(q.prediction())
-                .addOffsetDateTime(q.from()).addOffsetDateTime(q.to());
+                .addOffsetDateTime(q.from()).addOffsetDateTime(q.to()).addBoolean(q.unfamiliar());
     }
 
     /** One page, newest first; the row after the last one is fetched only to know whether there is more. */
@@ -136,9 +141,9 @@ public final class MriRepository {
                 .addInteger(q.limit() + 1);
         return db.preparedQuery("""
                         SELECT %s FROM mri WHERE %s
-                          AND ($9::timestamptz IS NULL OR (created_at, id) < ($9, $10::uuid))
+                          AND ($10::timestamptz IS NULL OR (created_at, id) < ($10, $11::uuid))
                         ORDER BY created_at DESC, id DESC
-                        LIMIT $11""".formatted(COLUMNS, FILTERS))
+                        LIMIT $12""".formatted(COLUMNS, FILTERS))
                 .execute(args)
                 .map(rows -> {
                     List<MriRow> list = new ArrayList<>(rows.size());
@@ -182,6 +187,7 @@ public final class MriRepository {
                 row.getString("prediction"), row.getFloat("probability"), row.getString("model_version"),
                 row.getString("image_sha256"), row.getString("content_type"), row.getInteger("size_bytes"),
                 row.getInteger("width"), row.getInteger("height"), row.getString("created_by_name"),
-                row.getOffsetDateTime("created_at"), row.getOffsetDateTime("updated_at"), row.getInteger("version"));
+                row.getOffsetDateTime("created_at"), row.getOffsetDateTime("updated_at"), row.getInteger("version"),
+                row.getBoolean("unfamiliar"), row.getFloat("unfamiliar_score"));
     }
 }

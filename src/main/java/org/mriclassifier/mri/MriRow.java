@@ -9,7 +9,8 @@ import org.mriclassifier.bus.EntityTags;
 /** One row of the data set, without its bytes. */
 public record MriRow(UUID id, String gender, String hospital, String label, String prediction, float probability,
                      String modelVersion, String imageSha256, String contentType, int sizeBytes, int width, int height,
-                     String createdBy, OffsetDateTime createdAt, OffsetDateTime updatedAt, int version) {
+                     String createdBy, OffsetDateTime createdAt, OffsetDateTime updatedAt, int version,
+                     boolean unfamiliar, Float unfamiliarScore) {
 
     /** The strong entity tag of this version of the row. */
     public String etag() {
@@ -29,6 +30,8 @@ public record MriRow(UUID id, String gender, String hospital, String label, Stri
                 .put("class", label)
                 .put("prediction", prediction)
                 .put("probability", rounded(probability))
+                .put("unfamiliar", unfamiliar)
+                .put("unfamiliar_score", unfamiliarScore == null ? null : Math.round(unfamiliarScore * 1e3) / 1e3)
                 .put("model_version", modelVersion)
                 .put("image_sha256", imageSha256)
                 .put("content_type", contentType)

@@ -116,7 +116,8 @@ public final class MriService extends VerticleBase {
                         outcome.prediction().label(), outcome.prediction().probability(),
                         outcome.prediction().modelVersion(), outcome.vision().sha256(),
                         outcome.vision().format().contentType(), outcome.vision().width(), outcome.vision().height(),
-                        actor.id() == null ? null : UUID.fromString(actor.id()), actor.userName(), command.image())))))
+                        actor.id() == null ? null : UUID.fromString(actor.id()), actor.userName(), command.image(),
+                        outcome.prediction().unfamiliar(), scoreOrNull(outcome.prediction()))))))
                 // a concurrent upload of the same bytes won the race
                 .recover(error -> Future.failedFuture(DbErrors.isUniqueViolation(error, MriRepository.UNIQUE_IMAGE)
                         ? new ServiceException(409, "this image is already stored for this hospital", "file") : error))
@@ -226,7 +227,8 @@ public final class MriService extends VerticleBase {
                 Times.parseOrNull(command.getString("from"), "from"),
                 Times.parseOrNull(command.getString("to"), "to"),
                 Cursors.decode(command.getString("cursor")),
-                Math.min(Math.max(1, command.getInteger("limit", 50)), pageSizeMax));
+                Math.min(Math.max(1, command.getInteger("limit", 50)), pageSizeMax),
+                command.getBoolean("unfamiliar"));
         // the counts cover all pages: computed with the first page, not again for each next one
         Future<JsonObject> summary = query.after() == null ? repository.summary(pool, query) : Future.succeededFuture(null);
         return Future.all(repository.page(pool, query), summary).map(both -> {
@@ -324,7 +326,8 @@ public final class MriService extends VerticleBase {
                         throw deny(actor, "mri.classify", id, decision);
                     }
                     return repository.updatePrediction(tx, id, outcome.prediction().label(),
-                            outcome.prediction().probability(), outcome.prediction().modelVersion());
+                            outcome.prediction().probability(), outcome.prediction().modelVersion(),
+                            outcome.prediction().unfamiliar(), scoreOrNull(outcome.prediction()));
                 })))
                 .map(row -> {
                     classified(row);
@@ -375,10 +378,16 @@ public final class MriService extends VerticleBase {
         return hidden ? noSuchRow(id) : ServiceException.forbidden(decision.reason());
     }
 
+    private static Float scoreOrNull(Prediction prediction) {
+        double score = prediction.unfamiliarScore();
+        return Double.isNaN(score) || Double.isInfinite(score) ? null : (float) score;
+    }
+
     private void classified(MriRow row) {
         vertx.eventBus().publish(Addresses.MRI_EVENTS_CLASSIFIED, new JsonObject()
                 .put("id", row.id().toString()).put("hospital", row.hospital())
                 .put("prediction", row.prediction()).put("probability", MriRow.rounded(row.probability()))
+                .put("unfamiliar", row.unfamiliar())
                 .put("model_version", row.modelVersion()).put("at", Instant.now().toString()));
     }
 

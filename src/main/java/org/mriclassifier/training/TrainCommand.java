@@ -270,7 +270,7 @@ public final class TrainCommand implements Callable<Integer> {
         double flaggedShare = java.util.Arrays.stream(tuningScores).filter(detector::unfamiliar).count() / (double) tuningScores.length;
         ModelDescriptor.Unfamiliar unfamiliar = new ModelDescriptor.Unfamiliar("mahalanobis-nearest-class-mean",
                 org.mriclassifier.inference.UnfamiliarDetector.FILE_NAME, unfamiliarThreshold, options.unfamiliarPercentile, flaggedShare,
-                org.mriclassifier.vision.Preprocessor.COLOURFULNESS_LIMIT);
+                org.mriclassifier.inference.UnfamiliarInput.COLOURFULNESS_LIMIT);
         LOG.info("Unfamiliar detector: {}-dimensional embedding, threshold {} ({} percentile of the tuning split)", parameters.dimensions(),
                 unfamiliarThreshold, options.unfamiliarPercentile);
         return new ServingFit(threshold, temperature, calibration, operatingPoint, unfamiliar, detector, model.multiplyAdds(),

@@ -26,12 +26,6 @@ public final class Preprocessor {
         OpenCvLoader.ensureLoaded();
     }
 
-    /**
-     * Above this mean channel spread an image is not an MRI slice (a photograph, a coloured chart): grey slices saved
-     * as colour JPEGs measure under 0.02; a colour overlay on part of a slice stays under it too.
-     */
-    public static final double COLOURFULNESS_LIMIT = 0.08;
-
     private Preprocessor() {
     }
 

@@ -2,6 +2,7 @@ package org.mriclassifier.mri;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -88,6 +89,49 @@ class MriApiTest {
                     assertEquals("no-store", image.getHeader("Cache-Control"));
                     assertEquals("nosniff", image.getHeader("X-Content-Type-Options"));
                     assertTrue(image.getHeader("Content-Disposition").startsWith("attachment"));
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("a photograph in colour is stored flagged unfamiliar, a grey slice is not; GET /MRI?unfamiliar=true lists the flagged only")
+    void unfamiliarFlag(VertxTestContext ctx) {
+        String hospital = "Unfamiliar General";
+        org.opencv.core.Mat photo = new org.opencv.core.Mat(120, 160, org.opencv.core.CvType.CV_8UC3);
+        org.opencv.core.Core.randu(photo, 0, 255);
+        org.opencv.imgproc.Imgproc.rectangle(photo, new org.opencv.core.Point(20, 20), new org.opencv.core.Point(90, 80),
+                new org.opencv.core.Scalar(30, 140, 230), -1);
+        byte[] colour = org.mriclassifier.testing.DrawnImages.jpeg(photo);
+        photo.release();
+        byte[] scan = TestImages.real("brain-mri-253/yes/Y10.jpg");
+        server.upload(admin, colour, "image/jpeg", "female", hospital, null)
+                .compose(flagged -> {
+                    ctx.verify(() -> {
+                        assertEquals(201, flagged.statusCode(), flagged.bodyAsString());
+                        assertTrue(flagged.bodyAsJsonObject().getBoolean("unfamiliar"), flagged.bodyAsString());
+                    });
+                    return server.upload(admin, scan, "image/jpeg", "male", hospital, null);
+                })
+                .compose(grey -> {
+                    ctx.verify(() -> {
+                        assertEquals(201, grey.statusCode(), grey.bodyAsString());
+                        assertFalse(grey.bodyAsJsonObject().getBoolean("unfamiliar"), grey.bodyAsString());
+                    });
+                    return server.client.get("/MRI?unfamiliar=true&hospital=" + hospital.replace(" ", "%20"))
+                            .bearerTokenAuthentication(admin).send();
+                })
+                .compose(list -> {
+                    ctx.verify(() -> {
+                        assertEquals(200, list.statusCode(), list.bodyAsString());
+                        JsonObject page = list.bodyAsJsonObject();
+                        assertEquals(1, page.getJsonArray("items").size(), page.encode());
+                        assertTrue(page.getJsonArray("items").getJsonObject(0).getBoolean("unfamiliar"));
+                        assertEquals(1L, page.getJsonObject("summary").getLong("total"));
+                    });
+                    return server.client.get("/MRI?unfamiliar=maybe").bearerTokenAuthentication(admin).send();
+                })
+                .onComplete(ctx.succeeding(bad -> ctx.verify(() -> {
+                    assertEquals(400, bad.statusCode(), "a filter that is not a boolean is refused: " + bad.bodyAsString());
                     ctx.completeNow();
                 })));
     }

@@ -92,7 +92,7 @@ class RobustTrainingTest {
 
             Mat photo = new Mat(64, 64, CvType.CV_8UC3, new Scalar(20, 160, 230));
             Preprocessed colour = Preprocessor.preprocess(photo, spec);
-            assertTrue(colour.colourfulness() > Preprocessor.COLOURFULNESS_LIMIT, "an orange picture is colourful: " + colour.colourfulness());
+            assertTrue(colour.colourfulness() > UnfamiliarInput.COLOURFULNESS_LIMIT, "an orange picture is colourful: " + colour.colourfulness());
             assertTrue(UnfamiliarInput.flagged(classifier, classifier.score(colour.pixels(), 1).unfamiliarScores()[0],
                     colour.colourfulness(), colour.fallback()));
             assertTrue(grey.colourfulness() < 0.02, "a grey slice is not: " + grey.colourfulness());
