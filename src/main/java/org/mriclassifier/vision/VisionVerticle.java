@@ -46,11 +46,16 @@ public final class VisionVerticle extends VerticleBase {
         try {
             byte[] bytes = message.body().bytes();
             ImageHeader.Facts facts = ImageHeader.inspect(bytes, maxPixels, maxSide);
-            Preprocessed result = Preprocessor.preprocess(bytes, spec);
-            message.reply(new VisionResult(Sha256.hex(bytes), facts.format(), facts.width(), facts.height(),
+            // what is stored, hashed and served back: the original bytes, with their metadata, are never kept
+            byte[] stripped = MetadataStripper.strip(bytes);
+            Preprocessed result = Preprocessor.preprocess(stripped, spec);
+            message.reply(new VisionResult(stripped, Sha256.hex(stripped), facts.format(), facts.width(), facts.height(),
                     result.pixels(), result.fallback(), System.nanoTime() - start));
         } catch (ImageHeader.Rejected e) {
             message.fail(e.status(), new ServiceException(e.status(), e.getMessage(), "file").toWire());
+        } catch (MetadataStripper.MalformedImage e) {
+            message.fail(422, new ServiceException(422, "the image cannot be decoded (corrupt or truncated): "
+                    + e.getMessage(), "file").toWire());
         } catch (ImageDecodeException e) {
             message.fail(422, new ServiceException(422, "the image cannot be decoded (corrupt or truncated)", "file").toWire());
         } catch (RuntimeException e) {
