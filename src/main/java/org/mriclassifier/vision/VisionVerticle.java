@@ -22,6 +22,7 @@ public final class VisionVerticle extends VerticleBase {
     private final PreprocessSpec spec;
     private long maxPixels;
     private int maxSide;
+    private long maxDecodedBytes;
 
     public VisionVerticle(PreprocessSpec spec) {
         this.spec = spec;
@@ -32,6 +33,7 @@ public final class VisionVerticle extends VerticleBase {
         JsonObject vision = config().getJsonObject("vision", new JsonObject());
         maxPixels = vision.getLong("max_pixels", 16_777_216L);
         maxSide = vision.getInteger("max_side", 8192);
+        maxDecodedBytes = vision.getLong("max_decoded_bytes", 64L << 20);
         OpenCvLoader.ensureLoaded();
         return vertx.eventBus().<VisionJob>localConsumer(Addresses.VISION_PREPROCESS, this::preprocess).completion();
     }
@@ -45,7 +47,7 @@ public final class VisionVerticle extends VerticleBase {
         }
         try {
             byte[] bytes = message.body().bytes();
-            ImageHeader.Facts facts = ImageHeader.inspect(bytes, maxPixels, maxSide);
+            ImageHeader.Facts facts = ImageHeader.inspect(bytes, maxPixels, maxSide, maxDecodedBytes);
             // what is stored, hashed and served back: the original bytes, with their metadata, are never kept
             byte[] stripped = MetadataStripper.strip(bytes);
             Preprocessed result = Preprocessor.preprocess(stripped, spec);
