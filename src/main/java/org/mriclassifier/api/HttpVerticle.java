@@ -107,7 +107,7 @@ public final class HttpVerticle extends VerticleBase {
         OperationsRoutes operations = new OperationsRoutes(readiness, contractText, Buffer.buffer(SwaggerUi.PAGE), registry);
         new AuthRoutes().mount(rb);
         new UserRoutes(principals).mount(rb);
-        new MriRoutes(config().getJsonObject("vision").getLong("max_image_bytes", 10L << 20)).mount(rb);
+        new MriRoutes(config().getJsonObject("vision").getLong("max_image_bytes", 10L << 20), uploads).mount(rb);
         operations.mount(rb);
 
         Router router = rb.createRouter();
