@@ -112,6 +112,7 @@ public final class HttpVerticle extends VerticleBase {
 
         Router router = rb.createRouter();
         router.route().order(-30).handler(new RequestLog(contract));
+        router.route().order(-25).handler(new QueryString());
         router.route().order(-20).handler(new BearerFormat());
         router.route().order(-10).handler(TimeoutHandler.create(http.getLong("request_timeout_ms", 30_000L), 503));
         JsonObject vision = config().getJsonObject("vision");
