@@ -113,6 +113,66 @@ class RequestHygieneTest {
         })));
     }
 
+    static Buffer multipart(String boundary, String... fields) {
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i + 1 < fields.length; i += 2) {
+            body.append("--").append(boundary).append("\r\nContent-Disposition: form-data; name=\"").append(fields[i])
+                    .append("\"\r\n\r\n").append(fields[i + 1]).append("\r\n");
+        }
+        return Buffer.buffer(body.append("--").append(boundary).append("--\r\n").toString());
+    }
+
+    static Future<Answer> postMultipart(Buffer body) {
+        return send(HttpMethod.POST, "/MRI", Map.of("Authorization", "Bearer " + admin,
+                "Content-Type", "multipart/form-data; boundary=b0undary"), body);
+    }
+
+    @Test
+    @DisplayName("item 11: an overlong form field, too many fields, a malformed part: 400 problems in words, no Java class names")
+    void multipartErrorsNameNoClass(VertxTestContext ctx) {
+        String[] many = new String[2 * 300];
+        for (int i = 0; i < 300; i++) {
+            many[2 * i] = "f" + i;
+            many[2 * i + 1] = "v";
+        }
+        List<Future<Answer>> answers = List.of(
+                postMultipart(multipart("b0undary", "gender", "x".repeat(10_000))),
+                postMultipart(multipart("b0undary", many)),
+                postMultipart(Buffer.buffer("--b0undary\r\nContent-Disposition: form-data; name=\"gender\"; "
+                        + "filename*=bogus''%zz\r\nContent-Type: \r\n\r\nmale\r\n--b0undary--\r\n")));
+        List<String> says = List.of("longer than", "more than", "");
+        Future.join(answers).onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+            for (int i = 0; i < answers.size(); i++) {
+                Answer a = answers.get(i).result();
+                assertTrue(a.status() >= 400 && a.status() < 500, i + ": " + a.status() + " " + a.body());
+                assertEquals("application/problem+json", a.contentType(), i + ": " + a.body());
+                assertFalse(a.body().contains("Exception"), i + ": " + a.body());
+                assertFalse(a.body().matches("(?s).*\\b(io|org|java)\\.[a-z]+\\..*"), i + ": " + a.body());
+                assertTrue(a.body().contains(says.get(i)), i + ": " + a.body());
+            }
+            ctx.completeNow();
+        })));
+    }
+
+    @Test
+    @DisplayName("item 11: a request line over 4 KiB (414) and headers over 8 KiB (431) get a problem body with a request id, not an empty one")
+    void oversizedRequestLineAndHeaders(VertxTestContext ctx) {
+        Future<Answer> longUri = send(HttpMethod.GET, "/users?q=" + "a".repeat(6_000), Map.of(), null);
+        Future<Answer> bigHeader = send(HttpMethod.GET, "/health/live", Map.of("X-Padding", "b".repeat(10_000)), null);
+        Future.join(longUri, bigHeader).onComplete(ctx.succeeding(both -> ctx.verify(() -> {
+            for (Answer a : List.of(longUri.result(), bigHeader.result())) {
+                assertEquals("application/problem+json", a.contentType(), a.status() + " " + a.body());
+                JsonObject problem = new JsonObject(a.body());
+                assertEquals(a.status(), problem.getInteger("status"));
+                assertTrue(problem.getString("detail").contains("too"), a.body());
+                assertEquals(a.headers().get("X-Request-Id"), problem.getString("request_id"));
+            }
+            assertEquals(414, longUri.result().status());
+            assertEquals(431, bigHeader.result().status());
+            ctx.completeNow();
+        })));
+    }
+
     private static List<String> names(Answer answer) {
         JsonArray items = new JsonObject(answer.body()).getJsonArray("items");
         List<String> names = new ArrayList<>();
