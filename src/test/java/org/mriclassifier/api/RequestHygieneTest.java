@@ -173,6 +173,34 @@ class RequestHygieneTest {
         })));
     }
 
+    @Test
+    @DisplayName("item 12: X-Request-Id is kept only as 8 to 64 letters, digits, dot, dash or underscore; anything else is replaced by a UUID")
+    void requestIdFormat(VertxTestContext ctx) {
+        List<String> kept = List.of("abcdefgh", "trace-0123456789.ABC_def", "x".repeat(64));
+        List<String> replaced = List.of("short12", "x".repeat(65), "has space 123", "quote\"12345678", "percent%0A123",
+                "caf\u00e9-123456", "semi;colon;123", "<script>alert(1)</script>", "../../../etc/passwd");
+        List<Future<Answer>> keptAnswers = new ArrayList<>();
+        List<Future<Answer>> replacedAnswers = new ArrayList<>();
+        kept.forEach(id -> keptAnswers.add(send(HttpMethod.GET, "/users/nobody", Map.of("X-Request-Id", id), null)));
+        replaced.forEach(id -> replacedAnswers.add(send(HttpMethod.GET, "/users/nobody", Map.of("X-Request-Id", id), null)));
+        List<Future<Answer>> all = new ArrayList<>(keptAnswers);
+        all.addAll(replacedAnswers);
+        Future.join(all).onComplete(ctx.succeeding(done -> ctx.verify(() -> {
+            for (int i = 0; i < kept.size(); i++) {
+                Answer a = keptAnswers.get(i).result();
+                assertEquals(kept.get(i), a.headers().get("X-Request-Id"));
+                assertEquals(kept.get(i), new JsonObject(a.body()).getString("request_id"));
+            }
+            for (int i = 0; i < replaced.size(); i++) {
+                Answer a = replacedAnswers.get(i).result();
+                String id = a.headers().get("X-Request-Id");
+                assertTrue(id.matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), replaced.get(i) + " -> " + id);
+                assertEquals(id, new JsonObject(a.body()).getString("request_id"));
+            }
+            ctx.completeNow();
+        })));
+    }
+
     private static List<String> names(Answer answer) {
         JsonArray items = new JsonObject(answer.body()).getJsonArray("items");
         List<String> names = new ArrayList<>();
