@@ -81,14 +81,19 @@ class RequestHygieneTest {
             return get("/users?q=adm");
         }).compose(once -> {
             ctx.verify(() -> assertTrue(names(once).contains("admin"), once.body()));
-            // "ad+min" is "ad min" (no such user); "%61dmin" is "admin"
-            return Future.all(get("/users?q=ad+min"), get("/users?q=%61dmin"));
-        }).onComplete(ctx.succeeding(both -> ctx.verify(() -> {
-            Answer plus = both.resultAt(0);
-            Answer escaped = both.resultAt(1);
+            // "ad+min" is "ad min" (no such user); "%61dmin" is "admin"; path parameters too are decoded once
+            return Future.all(List.of(get("/users?q=ad+min"), get("/users?q=%61dmin"),
+                    get("/users/%2561dmin"), get("/users/%61dmin")));
+        }).onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+            Answer plus = all.resultAt(0);
+            Answer escaped = all.resultAt(1);
+            Answer pathTwice = all.resultAt(2);
+            Answer pathOnce = all.resultAt(3);
             assertEquals(200, plus.status(), plus.body());
             assertFalse(names(plus).contains("admin"), plus.body());
             assertTrue(names(escaped).contains("admin"), escaped.body());
+            assertEquals(404, pathTwice.status(), pathTwice.body());
+            assertEquals(200, pathOnce.status(), pathOnce.body());
             ctx.completeNow();
         })));
     }
