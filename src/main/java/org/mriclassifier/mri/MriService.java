@@ -108,6 +108,13 @@ public final class MriService extends VerticleBase {
         if (!decision.allowed()) {
             return Future.failedFuture(deny(actor, "mri.upload", null, decision));
         }
+        if (command.label() != null) {
+            Decision labelling = AccessPolicy.labelAtUpload(actor);
+            if (!labelling.allowed()) {
+                deny(actor, "mri.upload", null, labelling);
+                return Future.failedFuture(new ServiceException(403, labelling.reason(), "class"));
+            }
+        }
         return admissions.admit(actor, command.image().length, () -> preprocess(command.image())
                 .compose(vision -> rejectDuplicate(hospital, vision.sha256())
                         .compose(v -> infer(vision)))
