@@ -5,9 +5,11 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
+import org.mriclassifier.audit.AuditTrail;
 import org.mriclassifier.auth.AccessPolicy;
 import org.mriclassifier.auth.AccessPolicy.UserFacts;
 import org.mriclassifier.auth.Actor;
@@ -67,8 +69,9 @@ public final class UserService extends VerticleBase {
         String password = user.getString("user_password");
         checkPassword(password);
         return passwords.hash(password)
-                .compose(hash -> repository.insert(pool, user.getString("user_name"), user.getString("user_email"),
-                        hash, hospital, role))
+                .compose(hash -> pool.withTransaction(tx -> repository.insert(tx, user.getString("user_name"),
+                                user.getString("user_email"), hash, hospital, role)
+                        .compose(created -> audited(tx, "created", actor, created))))
                 .recover(error -> explainConflict(error, actor, "user.create", user.getString("user_name"),
                         user.getString("user_name"), user.getString("user_email")))
                 .onSuccess(created -> changed("created", actor, created))
@@ -137,7 +140,8 @@ public final class UserService extends VerticleBase {
                             return adminsLeft.compose(v -> repository.update(tx, current,
                                     changes.getString("user_name", current.userName()),
                                     changes.getString("user_email", current.email()), newHospital(changes, current),
-                                    role, hash));
+                                    role, hash))
+                                    .compose(updated -> audited(tx, "updated", actor, updated));
                         })))
                 .recover(error -> explainConflict(error, actor, "user.update", userName,
                         changes.getString("user_name"), changes.getString("user_email")))
@@ -160,7 +164,8 @@ public final class UserService extends VerticleBase {
                     }
                     Future<Void> adminsLeft = current.role() == Role.ADMIN ? requireAnotherAdmin(tx)
                             : Future.succeededFuture();
-                    return adminsLeft.compose(v -> repository.delete(tx, current.id())).map(v -> current);
+                    return adminsLeft.compose(v -> repository.delete(tx, current.id()))
+                            .compose(v -> audited(tx, "deleted", actor, current));
                 }))
                 .onSuccess(deleted -> changed("deleted", actor, deleted))
                 .map(UserRow::toJson);
@@ -222,7 +227,7 @@ public final class UserService extends VerticleBase {
     }
 
     /** Serialised by a transaction-scoped lock, so two demotions at once cannot both see a second admin. */
-    private Future<Void> requireAnotherAdmin(io.vertx.sqlclient.SqlConnection tx) {
+    private Future<Void> requireAnotherAdmin(SqlConnection tx) {
         return repository.lockAdmins(tx).compose(v -> repository.countAdmins(tx)).compose(n -> n > 1 ? Future.succeededFuture()
                 : Future.failedFuture(ServiceException.conflict(
                 "this is the last admin; make another admin first", "user_role")));
@@ -257,12 +262,24 @@ public final class UserService extends VerticleBase {
         return decision.kind() == Decision.Kind.HIDDEN ? noSuchUser(target) : ServiceException.forbidden(decision.reason());
     }
 
-    /** Also tells every node's token check to forget what it cached about this user. */
+    /**
+     * Published after the commit (its audit row was written in the transaction, {@link #audited}); also tells
+     * every node's token check to forget what it cached about this user.
+     */
     private void changed(String action, Actor actor, UserRow user) {
-        vertx.eventBus().publish(Addresses.USERS_EVENTS_CHANGED, new JsonObject()
+        vertx.eventBus().publish(Addresses.USERS_EVENTS_CHANGED, changeEvent(action, actor, user));
+    }
+
+    /** The change's audit row, in the change's transaction: both commit or neither. */
+    private static Future<UserRow> audited(SqlConnection tx, String action, Actor actor, UserRow user) {
+        return AuditTrail.userChanged(tx, changeEvent(action, actor, user)).map(v -> user);
+    }
+
+    public static JsonObject changeEvent(String action, Actor actor, UserRow user) {
+        return new JsonObject()
                 .put("action", action).put("id", user.id().toString()).put("user_name", user.userName())
                 .put("hospital", user.hospital()).put("role", user.role().wire())
-                .put("actor", actor.toJson()).put("at", Instant.now().toString()));
+                .put("actor", actor.toJson()).put("at", Instant.now().toString());
     }
 
     /**
