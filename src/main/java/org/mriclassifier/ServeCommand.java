@@ -4,8 +4,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.mriclassifier.config.ConfigLoader;
 import org.mriclassifier.lifecycle.Observability;
 import org.slf4j.Logger;
@@ -21,21 +23,72 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        // first of all, so that a signal at any moment of the start stops what was started (the embedded
+        // PostgreSQL above all) instead of leaving it behind the JVM's default exit
+        AtomicBoolean stopRequested = new AtomicBoolean();
+        CompletableFuture<Started> outcome = new CompletableFuture<>();
+        Thread hook = new Thread(() -> onSignal(stopRequested, outcome), "mri-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         Vertx vertx = Observability.newVertx(new VertxOptions());
-        JsonObject config;
-        Server server;
+        JsonObject config = null;
         try {
             config = ConfigLoader.load(vertx, System.getenv()).await();
-            server = Server.start(vertx, config).await();
+            Server server = Server.start(vertx, config, stopRequested::get).await();
+            outcome.complete(new Started(vertx, server, config));
         } catch (RuntimeException e) {
+            outcome.complete(new Started(vertx, null, config));
+            if (stopRequested.get() || !removeHook(hook)) {
+                // a signal came during the start: the hook stops the rest and ends the process
+                new CountDownLatch(1).await();
+            }
             System.err.println("The server did not start: " + e.getMessage());
             vertx.close().await();
             return 1;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server, vertx, config), "mri-shutdown"));
         LOG.info("Ready");
         new CountDownLatch(1).await();
         return 0;
+    }
+
+    /** What the start left to stop: a Vert.x instance always, a server when it got that far. */
+    private record Started(Vertx vertx, Server server, JsonObject config) {
+    }
+
+    private static boolean removeHook(Thread hook) {
+        try {
+            return Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            return false;
+        }
+    }
+
+    /**
+     * The shutdown hook: during start-up, it tells the start to give up at its next step and waits for it to
+     * undo what it had done (the embedded database is stopped last, after the verticles); once started, it
+     * stops the server ({@link #stop}). Either way the process exits with 0.
+     */
+    private static void onSignal(AtomicBoolean stopRequested, CompletableFuture<Started> outcome) {
+        stopRequested.set(true);
+        Started started;
+        try {
+            // the longest step that cannot be interrupted is the embedded database's start (60 s at most)
+            started = outcome.get(120, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("Stopping during start-up: the start did not settle: {}", e.toString());
+            halt(1);
+            return;
+        }
+        if (started.server() == null) {
+            LOG.info("Stopped during start-up");
+            try {
+                started.vertx().close().await(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("Stopped uncleanly: {}", e.toString());
+            }
+            halt(0);
+            return;
+        }
+        stop(started.server(), started.vertx(), started.config());
     }
 
     /**
@@ -62,6 +115,10 @@ public final class ServeCommand implements Callable<Integer> {
             LOG.warn("Stopped uncleanly: {}", e.toString());
             status = 1;
         }
+        halt(status);
+    }
+
+    private static void halt(int status) {
         if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logback) {
             logback.stop();
         }

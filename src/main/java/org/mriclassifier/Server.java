@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.mriclassifier.api.HttpVerticle;
 import org.mriclassifier.api.UploadBudget;
 import org.mriclassifier.audit.AuditVerticle;
@@ -20,6 +21,7 @@ import org.mriclassifier.auth.JwtKey;
 import org.mriclassifier.auth.PasswordHasher;
 import org.mriclassifier.auth.PasswordWork;
 import org.mriclassifier.auth.PrincipalCache;
+import org.mriclassifier.auth.ScrapeToken;
 import org.mriclassifier.auth.TokenIssuer;
 import org.mriclassifier.bus.Addresses;
 import org.mriclassifier.bus.Payloads;
@@ -67,8 +69,8 @@ public final class Server {
     }
 
     /** The pieces built before any verticle is deployed (blocking work, done on a worker). */
-    private record Foundation(DatabaseBootstrap.Prepared database, byte[] jwtKey, PasswordHasher hasher,
-                              Classifier classifier) implements AutoCloseable {
+    private record Foundation(DatabaseBootstrap.Prepared database, byte[] jwtKey, ScrapeToken scrapeToken,
+                              PasswordHasher hasher, Classifier classifier) implements AutoCloseable {
         @Override
         public void close() {
             if (classifier != null) {
@@ -79,27 +81,65 @@ public final class Server {
     }
 
     public static Future<Server> start(Vertx vertx, JsonObject config) {
-        return prepare(vertx, config, true).compose(foundation -> deploy(vertx, config, foundation, true));
+        return start(vertx, config, () -> false);
+    }
+
+    /**
+     * As {@link #start(Vertx, JsonObject)}, giving up between any two steps once {@code cancelled} says so (a
+     * SIGTERM during start-up): what was started is stopped in reverse, the embedded database included, and
+     * the future fails with {@link StartCancelled}.
+     */
+    public static Future<Server> start(Vertx vertx, JsonObject config, BooleanSupplier cancelled) {
+        return prepare(vertx, config, true, cancelled).compose(foundation -> deploy(vertx, config, foundation, true, cancelled));
     }
 
     /** Database, workers and services without HTTP: for commands that work on the data set directly. */
     public static Future<Server> startBackend(Vertx vertx, JsonObject config) {
-        return prepare(vertx, config, false).compose(foundation -> deploy(vertx, config, foundation, false));
+        return prepare(vertx, config, false, () -> false)
+                .compose(foundation -> deploy(vertx, config, foundation, false, () -> false));
     }
 
-    private static Future<Foundation> prepare(Vertx vertx, JsonObject config, boolean withAuth) {
+    /** Start-up stopped on request (a signal) before it was done. */
+    public static final class StartCancelled extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        StartCancelled() {
+            super("start-up cancelled by a stop request", null, false, false);
+        }
+    }
+
+    private static void stopIfCancelled(BooleanSupplier cancelled) {
+        if (cancelled.getAsBoolean()) {
+            throw new StartCancelled();
+        }
+    }
+
+    private static Future<Void> unlessCancelled(BooleanSupplier cancelled) {
+        return cancelled.getAsBoolean() ? Future.failedFuture(new StartCancelled()) : Future.succeededFuture();
+    }
+
+    private static Future<Foundation> prepare(Vertx vertx, JsonObject config, boolean withAuth, BooleanSupplier cancelled) {
         Path dataDir = Path.of(config.getString("data_dir", "./data"));
         Path modelDir = Path.of(config.getJsonObject("model").getString("dir"));
         JsonObject inference = config.getJsonObject("inference");
         return vertx.executeBlocking(() -> {
+            stopIfCancelled(cancelled);
             DatabaseBootstrap.Prepared database = DatabaseBootstrap.prepare(config.getJsonObject("db"), dataDir);
             try {
+                stopIfCancelled(cancelled);
                 byte[] key = withAuth ? JwtKey.resolve(config.getJsonObject("jwt").getString("key"), dataDir) : null;
+                ScrapeToken scrapeToken = withAuth ? ScrapeToken.resolve(
+                        config.getJsonObject("metrics", new JsonObject()).getString("scrape_token"), dataDir) : null;
                 PasswordHasher hasher = withAuth
                         ? new PasswordHasher(config.getJsonObject("auth").getInteger("bcrypt_cost", 12)) : null;
+                stopIfCancelled(cancelled);
                 Classifier classifier = Classifier.load(modelDir, inference.getInteger("intra_op_threads", 0),
                         inference.getInteger("inter_op_threads", 0));
-                return new Foundation(database, key, hasher, classifier);
+                if (cancelled.getAsBoolean()) {
+                    classifier.close();
+                    throw new StartCancelled();
+                }
+                return new Foundation(database, key, scrapeToken, hasher, classifier);
             } catch (RuntimeException e) {
                 database.close();
                 throw e;
@@ -107,7 +147,8 @@ public final class Server {
         });
     }
 
-    private static Future<Server> deploy(Vertx vertx, JsonObject config, Foundation foundation, boolean withHttp) {
+    private static Future<Server> deploy(Vertx vertx, JsonObject config, Foundation foundation, boolean withHttp,
+                                         BooleanSupplier cancelled) {
         JsonObject verticleConfig = config.copy()
                 .put("db", PoolFactory.describe(foundation.database().target(), config.getJsonObject("db")));
         Payloads.register(vertx.eventBus());
@@ -126,34 +167,52 @@ public final class Server {
         Pool pool = PoolFactory.shared(vertx, verticleConfig.getJsonObject("db"));
 
         Future<Void> started = Future.succeededFuture()
+                .compose(v -> unlessCancelled(cancelled))
                 .compose(v -> record(deployments, vertx.deployVerticle(new AuditVerticle(), single)))
+                .compose(v -> unlessCancelled(cancelled))
                 .compose(v -> record(deployments, vertx.deployVerticle(
                         () -> new VisionVerticle(classifier.descriptor().preprocessing()),
                         workers(verticleConfig, "mri-vision", visionInstances))))
+                .compose(v -> unlessCancelled(cancelled))
                 .compose(v -> record(deployments, vertx.deployVerticle(
                         () -> new ModelRunner(classifier, runnerIndex.getAndIncrement()),
                         workers(verticleConfig, "mri-inference", runners))))
+                .compose(v -> unlessCancelled(cancelled))
                 .compose(v -> record(deployments, vertx.deployVerticle(
                         new InferenceBatcher(classifier.descriptor(), metrics), single)))
+                .compose(v -> unlessCancelled(cancelled))
                 .compose(v -> record(deployments, vertx.deployVerticle(new MriService(metrics, load), single)));
         if (withHttp) {
             TokenIssuer tokens = new TokenIssuer(vertx, foundation.jwtKey(), config.getJsonObject("jwt"));
             UploadBudget uploads = UploadBudget.fromConfig(config.getJsonObject("mri"));
             PrincipalCache principals = HttpVerticle.principalCache(vertx, config.getJsonObject("auth"));
             started = started
-                    .compose(v -> record(deployments, vertx.deployVerticle(new UserService(passwords), single)))
-                    .compose(v -> record(deployments, vertx.deployVerticle(new AuthService(passwords, tokens), single)))
+                    .compose(v -> unlessCancelled(cancelled))
+                .compose(v -> record(deployments, vertx.deployVerticle(new UserService(passwords), single)))
+                    .compose(v -> unlessCancelled(cancelled))
+                .compose(v -> record(deployments, vertx.deployVerticle(new AuthService(passwords, tokens), single)))
+                    .compose(v -> unlessCancelled(cancelled))
                     .compose(v -> FirstStart.ensureAdmin(pool, passwords, vertx.eventBus(), config.getJsonObject("admin")))
-                    .compose(v -> record(deployments, vertx.deployVerticle(
-                            () -> new HttpVerticle(tokens, lifecycle, () -> modelLoaded(vertx), registry, uploads, load, principals),
+                    .compose(v -> unlessCancelled(cancelled))
+                .compose(v -> record(deployments, vertx.deployVerticle(
+                            () -> new HttpVerticle(tokens, lifecycle, () -> modelLoaded(vertx), registry, uploads, load, principals,
+                                    foundation.scrapeToken()),
                             new DeploymentOptions().setConfig(verticleConfig)
                                     .setInstances(config.getJsonObject("http").getInteger("instances", 2)))));
         }
         return started
+                .compose(v -> unlessCancelled(cancelled))
                 .map(v -> new Server(vertx, foundation, lifecycle, passwords, deployments))
                 .eventually(pool::close)
                 .recover(error -> {
-                    LOG.error("Start-up failed: {}", error.getMessage());
+                    if (error instanceof StartCancelled) {
+                        LOG.info("Start-up cancelled: stopping what was started");
+                    } else {
+                        LOG.error("Start-up failed: {}", error.getMessage());
+                    }
+                    if (passwords != null) {
+                        passwords.close();
+                    }
                     return undeployAll(vertx, deployments)
                             .eventually(() -> vertx.executeBlocking(() -> {
                                 foundation.close();

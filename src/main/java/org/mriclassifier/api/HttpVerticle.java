@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.mriclassifier.auth.PrincipalCache;
+import org.mriclassifier.auth.ScrapeToken;
 import org.mriclassifier.auth.TokenAuth;
 import org.mriclassifier.auth.TokenIssuer;
 import org.mriclassifier.bus.Addresses;
@@ -48,17 +49,20 @@ public final class HttpVerticle extends VerticleBase {
     private final UploadBudget uploads;
     private final ClassificationLoad load;
     private final PrincipalCache principals;
+    private final ScrapeToken scrapeToken;
     private HttpServer server;
 
     /**
      * @param uploads the process-wide budget of upload bytes held in memory, shared by every instance
      * @param load    the classifications in progress, to refuse uploads early when the server is full
      * @param principals the token check's cache of users, shared by every instance (see {@link #principalCache})
+     * @param scrapeToken the bearer secret that opens /metrics (and nothing else) to a Prometheus server
      */
     public HttpVerticle(TokenIssuer tokens, Lifecycle lifecycle, Supplier<Future<Boolean>> modelLoaded,
                         PrometheusMeterRegistry registry, UploadBudget uploads, ClassificationLoad load,
-                        PrincipalCache principals) {
+                        PrincipalCache principals, ScrapeToken scrapeToken) {
         this.tokens = tokens;
+        this.scrapeToken = scrapeToken;
         this.principals = principals;
         this.uploads = uploads;
         this.load = load;
@@ -112,6 +116,14 @@ public final class HttpVerticle extends VerticleBase {
 
         Router router = rb.createRouter();
         router.route().order(-30).handler(new RequestLog(contract));
+        // the scrape token is no JWT: it is recognised before the bearer checks, on /metrics only
+        router.get("/metrics").order(-27).handler(ctx -> {
+            if (scrapeToken != null && scrapeToken.matches(ctx.request().getHeader("Authorization"))) {
+                operations.scrape(ctx);
+            } else {
+                ctx.next();
+            }
+        });
         router.route().order(-25).handler(new QueryString());
         router.route().order(-20).handler(new BearerFormat());
         router.route().order(-10).handler(TimeoutHandler.create(http.getLong("request_timeout_ms", 30_000L), 503));

@@ -57,13 +57,21 @@ final class OperationsRoutes {
                 .onFailure(ctx::fail);
     }
 
-    /** Prometheus text format; admins only (the numbers describe every hospital's traffic). */
+    /**
+     * Prometheus text format; admins only (the numbers describe every hospital's traffic), or a scraper with the
+     * scrape token ({@link #scrape}).
+     */
     private void metrics(RoutingContext ctx) {
         if (!Http.actor(ctx).isAdmin()) {
             ctx.fail(ServiceException.forbidden("only admins read the metrics"));
             return;
         }
-        ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());
+        scrape(ctx);
+    }
+
+    void scrape(RoutingContext ctx) {
+        ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                .putHeader("Cache-Control", "no-store").end(registry.scrape());
     }
 
     private void getContract(RoutingContext ctx) {

@@ -3,14 +3,18 @@ package org.mriclassifier.audit;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.UUID;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.mriclassifier.bus.Addresses;
 import org.mriclassifier.db.PoolFactory;
@@ -18,67 +22,112 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes the append-only audit trail: it listens to the data and security events every service publishes
- * and stores who did what to which row, when, from where, and with what outcome (denials included).
- * It only reads events, so any other verticle's events can join the trail by being mapped here.
+ * Writes the audit rows of what changes nothing: reads, logins and refusals. (Changes are audited inside their
+ * own transactions, see {@link AuditTrail}.) It listens with local consumers only, so on a clustered event bus
+ * each process writes the rows of its own requests, once.
  *
  * <p>Entries are written in batches (every {@value #FLUSH_MS} ms, or at {@value #BATCH} entries), so a busy
- * read path costs the database one statement per batch, not one per read. The buffer is bounded: if the
- * database is away for long, the oldest unwritten entries are dropped and counted in the log.
+ * read path costs the database one statement per batch, not one per read; each keeps the time of its event.
+ * The buffer is bounded: if the database is away for long, the oldest unwritten entries are dropped and
+ * counted in the log.
+ *
+ * <p>Requests without a valid token are not a row each: they are counted per client address and written as
+ * one row per address and window ({@code audit.unauthenticated_window_seconds}), with the count, the window
+ * and a few of the paths asked for (each cut to {@value AuditTrail#MAX_TEXT} characters). At most
+ * {@value #MAX_ADDRESSES} addresses are told apart per window; the rest share one row.
  */
 public final class AuditVerticle extends VerticleBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(AuditVerticle.class);
 
-    private static final String INSERT = """
-            INSERT INTO audit_log (actor_id, actor_name, actor_role, hospital, action, target_type, target_id,
-                                   outcome, status, address, request_id, details)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""";
-
     static final int BATCH = 200;
     static final long FLUSH_MS = 100;
     static final int MAX_BUFFERED = 20_000;
+    static final int MAX_ADDRESSES = 10_000;
+    static final int PATHS_KEPT = 5;
+    static final String OTHER_ADDRESSES = "(other addresses)";
 
-    private final Deque<Entry> buffer = new ArrayDeque<>();
+    private final Deque<AuditTrail.Entry> buffer = new ArrayDeque<>();
+    private final Map<String, Unauthenticated> unauthenticated = new LinkedHashMap<>();
     private Pool pool;
     private boolean flushing;
     private long dropped;
 
-    /** One audit row. */
-    public record Entry(JsonObject actor, String hospital, String action, String targetType, String targetId,
-                        String outcome, Integer status, JsonObject details) {
+    /** Requests without a valid token from one address in the current window. */
+    private static final class Unauthenticated {
+        long count;
+        String from;
+        String to;
+        final Set<String> paths = new LinkedHashSet<>();
     }
 
     @Override
     public Future<?> start() {
         pool = PoolFactory.shared(vertx, config().getJsonObject("db"));
+        long windowMs = config().getJsonObject("audit", new JsonObject())
+                .getLong("unauthenticated_window_seconds", 60L) * 1000L;
         List<Future<Void>> registered = new ArrayList<>();
-        registered.add(listen(Addresses.USERS_EVENTS_CHANGED, AuditVerticle::userChanged));
         registered.add(listen(Addresses.AUTH_EVENTS_LOGIN, AuditVerticle::login));
         registered.add(listen(Addresses.SECURITY_EVENTS_DENIED, AuditVerticle::denied));
-        registered.add(listen(Addresses.MRI_EVENTS_CHANGED, AuditVerticle::mriChanged));
         registered.add(listen(Addresses.MRI_EVENTS_ACCESSED, AuditVerticle::mriAccessed));
+        MessageConsumer<JsonObject> anonymous = vertx.eventBus().localConsumer(
+                Addresses.SECURITY_EVENTS_UNAUTHENTICATED, message -> count(message.body()));
+        registered.add(anonymous.completion());
         vertx.setPeriodic(FLUSH_MS, id -> flush());
+        vertx.setPeriodic(windowMs, id -> closeWindow());
         return Future.all(registered);
     }
 
-    private Future<Void> listen(String address, Function<JsonObject, Entry> mapping) {
-        MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(address, message -> {
-            buffer.addLast(mapping.apply(message.body()));
-            if (buffer.size() > MAX_BUFFERED) {
-                buffer.pollFirst();
-                dropped++;
-            }
-            if (buffer.size() >= BATCH) {
-                flush();
-            }
-        });
+    private Future<Void> listen(String address, Function<JsonObject, AuditTrail.Entry> mapping) {
+        MessageConsumer<JsonObject> consumer = vertx.eventBus().localConsumer(address, message -> add(mapping.apply(message.body())));
         return consumer.completion();
+    }
+
+    private void add(AuditTrail.Entry entry) {
+        buffer.addLast(entry);
+        if (buffer.size() > MAX_BUFFERED) {
+            buffer.pollFirst();
+            dropped++;
+        }
+        if (buffer.size() >= BATCH) {
+            flush();
+        }
+    }
+
+    private void count(JsonObject event) {
+        String address = event.getString("address", "unknown");
+        if (!unauthenticated.containsKey(address) && unauthenticated.size() >= MAX_ADDRESSES) {
+            address = OTHER_ADDRESSES;
+        }
+        Unauthenticated window = unauthenticated.computeIfAbsent(address, a -> new Unauthenticated());
+        String at = event.getString("at", Instant.now().toString());
+        window.count++;
+        if (window.from == null) {
+            window.from = at;
+        }
+        window.to = at;
+        if (window.paths.size() < PATHS_KEPT) {
+            window.paths.add(AuditTrail.capped(event.getString("method", "") + " " + event.getString("path", "")));
+        }
+    }
+
+    /** One row per address for the window that ends now. */
+    private void closeWindow() {
+        for (Map.Entry<String, Unauthenticated> e : unauthenticated.entrySet()) {
+            Unauthenticated w = e.getValue();
+            add(new AuditTrail.Entry(w.to, new JsonObject().put("address", e.getKey()), null, "auth.unauthenticated",
+                    "route", null, "denied", 401, new JsonObject()
+                    .put("count", w.count).put("from", w.from).put("to", w.to)
+                    .put("paths", new JsonArray(new ArrayList<>(w.paths)))
+                    .put("reason", "no valid token")));
+        }
+        unauthenticated.clear();
     }
 
     /** Writes all that is buffered before the verticle goes (waiting for a batch already on its way). */
     @Override
     public Future<?> stop() {
+        closeWindow();
         return drain(50);
     }
 
@@ -102,12 +151,12 @@ public final class AuditVerticle extends VerticleBase {
             LOG.error("The audit trail lost {} entries while the database was unavailable", dropped);
             dropped = 0;
         }
-        List<Entry> batch = new ArrayList<>(Math.min(BATCH, buffer.size()));
+        List<AuditTrail.Entry> batch = new ArrayList<>(Math.min(BATCH, buffer.size()));
         while (batch.size() < BATCH && !buffer.isEmpty()) {
             batch.add(buffer.pollFirst());
         }
         flushing = true;
-        return pool.preparedQuery(INSERT).executeBatch(batch.stream().map(AuditVerticle::tuple).toList())
+        return pool.preparedQuery(AuditTrail.INSERT).executeBatch(batch.stream().map(AuditTrail::tuple).toList())
                 .<Void>mapEmpty()
                 .onFailure(e -> {
                     LOG.warn("Audit entries not written yet ({}): {}", batch.size(), e.toString());
@@ -122,56 +171,38 @@ public final class AuditVerticle extends VerticleBase {
                 .compose(v -> buffer.size() >= BATCH ? flush() : Future.succeededFuture());
     }
 
-    private static Tuple tuple(Entry e) {
-        JsonObject actor = e.actor() == null ? new JsonObject() : e.actor();
-        String actorId = actor.getString("id");
-        return Tuple.tuple()
-                .addUUID(actorId == null ? null : UUID.fromString(actorId))
-                .addString(actor.getString("user_name"))
-                .addString(actor.getString("role"))
-                .addString(e.hospital())
-                .addString(e.action())
-                .addString(e.targetType())
-                .addString(e.targetId())
-                .addString(e.outcome())
-                .addInteger(e.status())
-                .addString(actor.getString("address"))
-                .addString(actor.getString("request_id"))
-                .addValue(e.details());
+    static AuditTrail.Entry mriChanged(JsonObject event) {
+        return new AuditTrail.Entry(null, event.getJsonObject("actor"), event.getString("hospital"), "mri." + verb(event),
+                "mri", event.getString("id"), "success", null, new JsonObject().put("version", event.getInteger("version")));
     }
 
-    static Entry mriChanged(JsonObject event) {
-        return new Entry(event.getJsonObject("actor"), event.getString("hospital"), "mri." + verb(event), "mri",
-                event.getString("id"), "success", null, new JsonObject().put("version", event.getInteger("version")));
+    static AuditTrail.Entry mriAccessed(JsonObject event) {
+        return new AuditTrail.Entry(event.getString("at"), event.getJsonObject("actor"), event.getString("hospital"),
+                event.getString("action"), "mri", event.getString("id"), "success", null, null);
     }
 
-    static Entry mriAccessed(JsonObject event) {
-        return new Entry(event.getJsonObject("actor"), event.getString("hospital"), event.getString("action"), "mri",
-                event.getString("id"), "success", null, null);
-    }
-
-    static Entry userChanged(JsonObject event) {
-        return new Entry(event.getJsonObject("actor"), event.getString("hospital"), "user." + verb(event),
+    static AuditTrail.Entry userChanged(JsonObject event) {
+        return new AuditTrail.Entry(null, event.getJsonObject("actor"), event.getString("hospital"), "user." + verb(event),
                 "user", event.getString("user_name"), "success", null,
                 new JsonObject().put("user_id", event.getString("id")).put("role", event.getString("role")));
     }
 
-    static Entry login(JsonObject event) {
+    static AuditTrail.Entry login(JsonObject event) {
         JsonObject actor = new JsonObject()
                 .put("id", event.getString("user_id"))
                 .put("user_name", event.getString("user_name"))
                 .put("role", event.getString("role"))
                 .put("address", event.getString("address"))
                 .put("request_id", event.getString("request_id"));
-        return new Entry(actor, event.getString("hospital"), "auth.login", "user", event.getString("user_name"),
-                event.getString("outcome"), null, null);
+        return new AuditTrail.Entry(event.getString("at"), actor, event.getString("hospital"), "auth.login", "user",
+                event.getString("user_name"), event.getString("outcome"), null, null);
     }
 
-    static Entry denied(JsonObject event) {
+    static AuditTrail.Entry denied(JsonObject event) {
         JsonObject actor = event.getJsonObject("actor");
-        return new Entry(actor, actor == null ? null : actor.getString("hospital"), event.getString("action"),
-                event.getString("target_type"), event.getString("target_id"), "denied", event.getInteger("status"),
-                new JsonObject().put("reason", event.getString("reason")));
+        return new AuditTrail.Entry(event.getString("at"), actor, actor == null ? null : actor.getString("hospital"),
+                event.getString("action"), event.getString("target_type"), event.getString("target_id"), "denied",
+                event.getInteger("status"), new JsonObject().put("reason", AuditTrail.capped(event.getString("reason"))));
     }
 
     private static String verb(JsonObject event) {

@@ -13,7 +13,9 @@ import java.util.Optional;
  * MRI: upload + classify              any                    own hospital               own hospital   own hospital
  * MRI: read                           any                    own hospital               own hospital   own hospital
  * MRI: change metadata / label        any                    own hospital               own hospital   no
+ *   (also: the class given at upload)
  * MRI: delete                         any                    own hospital               no             no
+ * own password (current one required) yes                    yes                        yes            yes
  * </pre>
  */
 public final class AccessPolicy {
@@ -75,6 +77,15 @@ public final class AccessPolicy {
     }
 
     /**
+     * Every user may change their own password (and nothing else about themselves unless their role manages
+     * users); the service asks for the current password first.
+     */
+    public static boolean isOwnPasswordChange(Actor actor, UserFacts target, java.util.Set<String> changedFields) {
+        return target.id().equals(actor.id()) && changedFields.contains("user_password")
+                && changedFields.stream().allMatch(f -> f.equals("user_password") || f.equals("current_password"));
+    }
+
+    /**
      * The hospital every list is confined to, whatever filters it asks for: none for admins, their own for
      * everyone else (so a filter naming another hospital finds nothing, as if it had no rows).
      */
@@ -98,6 +109,16 @@ public final class AccessPolicy {
     public static Decision readMri(Actor actor, String rowHospital) {
         return actor.isAdmin() || actor.sameHospital(rowHospital) ? Decision.ALLOW
                 : Decision.hidden("row of another hospital");
+    }
+
+    /**
+     * The ground-truth class given with an upload is a label confirmation, which technicians may not make
+     * afterwards either (see {@link #changeMri}): they upload without one.
+     */
+    public static Decision labelAtUpload(Actor actor) {
+        return actor.role() == Role.TECHNICIAN
+                ? Decision.forbidden("technicians may not set the ground-truth class; upload without it")
+                : Decision.ALLOW;
     }
 
     /** Re-running the model on a stored row: whoever may read it and upload to its hospital. */

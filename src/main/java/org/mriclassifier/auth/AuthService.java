@@ -23,8 +23,11 @@ import org.slf4j.LoggerFactory;
  * Login and the state of a token's user. One instance (event loop): its throttle counts every login.
  *
  * <p>An unknown email and a wrong password get the same answer after the same work (one bcrypt verification
- * each); repeated failures for one account or one client address within the window answer 429 with the
- * seconds to wait, before any password is checked.
+ * each). Guessing is slowed per client, that is per (account, address) pair ({@link LoginBackoff}): after a few
+ * failures each further one doubles the wait, answered 429 with the seconds to wait before any password is
+ * checked. So a guesser cannot lock the account's owner out from elsewhere, nor the other users behind the
+ * same address. Ceilings per account and per address (many clients together, within the window) stay as a
+ * last resort, set far higher than one client reaches.
  */
 public final class AuthService extends VerticleBase {
 
@@ -37,6 +40,7 @@ public final class AuthService extends VerticleBase {
     private Pool pool;
     private LoginThrottle perAccount;
     private LoginThrottle perAddress;
+    private LoginBackoff perClient;
 
     public AuthService(PasswordWork passwords, TokenIssuer tokens) {
         this.passwords = passwords;
@@ -48,8 +52,11 @@ public final class AuthService extends VerticleBase {
         pool = PoolFactory.shared(vertx, config().getJsonObject("db"));
         JsonObject auth = config().getJsonObject("auth");
         long window = auth.getInteger("login_window_seconds", 900) * 1000L;
-        perAccount = new LoginThrottle(window, auth.getInteger("login_max_failures_per_account", 10), 100_000);
-        perAddress = new LoginThrottle(window, auth.getInteger("login_max_failures_per_address", 50), 100_000);
+        perAccount = new LoginThrottle(window, auth.getInteger("login_max_failures_per_account", 100), 100_000);
+        perAddress = new LoginThrottle(window, auth.getInteger("login_max_failures_per_address", 1000), 100_000);
+        perClient = new LoginBackoff(auth.getInteger("login_free_failures", 3),
+                auth.getInteger("login_first_delay_ms", 1000), auth.getInteger("login_max_delay_seconds", 900) * 1000L,
+                window, 100_000);
         return Future.all(
                 Services.serve(vertx.eventBus(), Addresses.AUTH_LOGIN, this::login),
                 Services.serve(vertx.eventBus(), Addresses.AUTH_PRINCIPAL, this::principal));
@@ -60,8 +67,10 @@ public final class AuthService extends VerticleBase {
         String password = command.getString("password");
         String address = command.getString("address", "unknown");
         String accountKey = email.toLowerCase(Locale.ROOT);
+        String clientKey = LoginBackoff.key(accountKey, address);
         long now = System.currentTimeMillis();
-        OptionalLong wait = max(perAccount.retryAfterSeconds(accountKey, now), perAddress.retryAfterSeconds(address, now));
+        OptionalLong wait = max(perClient.retryAfterSeconds(clientKey, now),
+                max(perAccount.retryAfterSeconds(accountKey, now), perAddress.retryAfterSeconds(address, now)));
         if (wait.isPresent()) {
             publish(command, null, "throttled");
             return Future.failedFuture(ServiceException.retryLater(429,
@@ -69,6 +78,7 @@ public final class AuthService extends VerticleBase {
         }
         // counted as a failure before the password is checked, so parallel guesses cannot all slip under
         // the limit while their bcrypt runs; a success takes it back
+        perClient.recordFailure(clientKey, now);
         perAccount.recordFailure(accountKey, now);
         perAddress.recordFailure(address, now);
         return repository.findCredentialsByEmail(pool, email)
@@ -78,6 +88,7 @@ public final class AuthService extends VerticleBase {
                         publish(command, null, "failure");
                         return Future.failedFuture(new ServiceException(401, INVALID_CREDENTIALS));
                     }
+                    perClient.clear(clientKey);
                     perAccount.clear(accountKey);
                     perAddress.forgetLatest(address);
                     UserRow row = user.get();

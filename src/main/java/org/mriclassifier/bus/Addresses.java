@@ -43,4 +43,6 @@ public final class Addresses {
     public static final String USERS_EVENTS_CHANGED = "users.events.changed";
     public static final String AUTH_EVENTS_LOGIN = "auth.events.login";
     public static final String SECURITY_EVENTS_DENIED = "security.events.denied";
+    /** A request without a valid token (local: counted per address and window by the audit verticle). */
+    public static final String SECURITY_EVENTS_UNAUTHENTICATED = "security.events.unauthenticated";
 }

@@ -66,6 +66,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
             String servicePassword = readOrCreatePassword(dataDir.resolve("postgres.app.password"));
             // safe: holding the lock means no live process of ours owns a postmaster on these files
             stopOrphanedPostmaster(pgData);
+            LOG.info("Starting the embedded PostgreSQL on the files in {}", pgData);
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(pgData)
                     .setCleanDataDirectory(false)

@@ -7,11 +7,13 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.mriclassifier.audit.AuditTrail;
 import org.mriclassifier.auth.AccessPolicy;
 import org.mriclassifier.auth.Actor;
 import org.mriclassifier.auth.Decision;
@@ -108,6 +110,13 @@ public final class MriService extends VerticleBase {
         if (!decision.allowed()) {
             return Future.failedFuture(deny(actor, "mri.upload", null, decision));
         }
+        if (command.label() != null) {
+            Decision labelling = AccessPolicy.labelAtUpload(actor);
+            if (!labelling.allowed()) {
+                deny(actor, "mri.upload", null, labelling);
+                return Future.failedFuture(new ServiceException(403, labelling.reason(), "class"));
+            }
+        }
         return admissions.admit(actor, command.image().length, () -> preprocess(command.image())
                 .compose(vision -> rejectDuplicate(hospital, vision.sha256())
                         .compose(v -> infer(vision)))
@@ -117,7 +126,8 @@ public final class MriService extends VerticleBase {
                         outcome.prediction().modelVersion(), outcome.vision().sha256(),
                         outcome.vision().format().contentType(), outcome.vision().width(), outcome.vision().height(),
                         actor.id() == null ? null : UUID.fromString(actor.id()), actor.userName(), outcome.vision().stored(),
-                        outcome.prediction().unfamiliar(), scoreOrNull(outcome.prediction()))))))
+                        outcome.prediction().unfamiliar(), scoreOrNull(outcome.prediction())))
+                        .compose(row -> audited(tx, "created", actor, row)))))
                 // a concurrent upload of the same bytes won the race
                 .recover(error -> Future.failedFuture(DbErrors.isUniqueViolation(error, MriRepository.UNIQUE_IMAGE)
                         ? new ServiceException(409, "this image is already stored for this hospital", "file") : error))
@@ -273,7 +283,8 @@ public final class MriService extends VerticleBase {
                     if (label != null) {
                         require(CLASSES, label, "class");
                     }
-                    return repository.updateMetadata(tx, id, gender, label, hospital);
+                    return repository.updateMetadata(tx, id, gender, label, hospital)
+                            .compose(updated -> audited(tx, "updated", actor, updated));
                 }))
                 // moved to a hospital that already stores these bytes
                 .recover(error -> Future.failedFuture(DbErrors.isUniqueViolation(error, MriRepository.UNIQUE_IMAGE)
@@ -297,7 +308,7 @@ public final class MriService extends VerticleBase {
                     if (ifMatch != null) {
                         EntityTags.requireCurrent(ifMatch, row.version());
                     }
-                    return repository.delete(tx, id).map(v -> row);
+                    return repository.delete(tx, id).compose(v -> audited(tx, "deleted", actor, row));
                 }))
                 .map(deleted -> {
                     changed("deleted", actor, deleted);
@@ -327,7 +338,8 @@ public final class MriService extends VerticleBase {
                     }
                     return repository.updatePrediction(tx, id, outcome.prediction().label(),
                             outcome.prediction().probability(), outcome.prediction().modelVersion(),
-                            outcome.prediction().unfamiliar(), scoreOrNull(outcome.prediction()));
+                            outcome.prediction().unfamiliar(), scoreOrNull(outcome.prediction()))
+                            .compose(updated -> audited(tx, "reclassified", actor, updated));
                 })))
                 .map(row -> {
                     classified(row);
@@ -391,10 +403,20 @@ public final class MriService extends VerticleBase {
                 .put("model_version", row.modelVersion()).put("at", Instant.now().toString()));
     }
 
+    /** Published after the commit; its audit row was written in the transaction ({@link #audited}). */
     private void changed(String action, Actor actor, MriRow row) {
-        vertx.eventBus().publish(Addresses.MRI_EVENTS_CHANGED, new JsonObject()
+        vertx.eventBus().publish(Addresses.MRI_EVENTS_CHANGED, changeEvent(action, actor, row));
+    }
+
+    /** The change's audit row, in the change's transaction: both commit or neither. */
+    private static Future<MriRow> audited(SqlConnection tx, String action, Actor actor, MriRow row) {
+        return AuditTrail.mriChanged(tx, changeEvent(action, actor, row)).map(v -> row);
+    }
+
+    private static JsonObject changeEvent(String action, Actor actor, MriRow row) {
+        return new JsonObject()
                 .put("action", action).put("id", row.id().toString()).put("hospital", row.hospital())
-                .put("version", row.version()).put("actor", actor.toJson()).put("at", Instant.now().toString()));
+                .put("version", row.version()).put("actor", actor.toJson()).put("at", Instant.now().toString());
     }
 
     private void accessed(String action, Actor actor, UUID id, String hospital) {

@@ -7,6 +7,7 @@ import io.vertx.sqlclient.Pool;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Base64;
+import org.mriclassifier.audit.AuditTrail;
 import org.mriclassifier.auth.Actor;
 import org.mriclassifier.auth.PasswordHasher;
 import org.mriclassifier.auth.PasswordWork;
@@ -43,13 +44,12 @@ public final class FirstStart {
             String name = admin.getString("user_name", "admin");
             String hospital = admin.getString("hospital", "headquarters");
             return passwords.hash(password)
-                    .compose(hash -> repository.insert(pool, name, email, hash, hospital, Role.ADMIN))
+                    .compose(hash -> pool.withTransaction(tx -> repository.insert(tx, name, email, hash, hospital, Role.ADMIN)
+                            .compose(user -> AuditTrail.userChanged(tx, UserService.changeEvent("created",
+                                    Actor.system("first-start"), user)).map(user))))
                     .map(user -> {
-                        bus.publish(Addresses.USERS_EVENTS_CHANGED, new JsonObject()
-                                .put("action", "created").put("id", user.id().toString())
-                                .put("user_name", user.userName()).put("hospital", user.hospital())
-                                .put("role", user.role().wire()).put("actor", Actor.system("first-start").toJson())
-                                .put("at", Instant.now().toString()));
+                        bus.publish(Addresses.USERS_EVENTS_CHANGED,
+                                UserService.changeEvent("created", Actor.system("first-start"), user));
                         if (generated) {
                             System.out.printf("%n  First start: created the admin '%s' <%s> with the password%n%n"
                                     + "      %s%n%n  It is shown only this once. Log in and change it.%n%n",

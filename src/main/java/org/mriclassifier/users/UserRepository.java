@@ -15,6 +15,7 @@ import org.mriclassifier.auth.Role;
 /** All SQL on the users table. Callers pass the pool, or a connection inside a transaction. */
 public final class UserRepository {
 
+    /** Unique by {@link UserNames#key}, so look-alike names collide. */
     public static final String UNIQUE_NAME = "users_user_name_key";
     public static final String UNIQUE_EMAIL = "users_email_key";
 
@@ -50,10 +51,10 @@ public final class UserRepository {
     public Future<UserRow> insert(SqlClient db, String userName, String email, String passwordHash, String hospital,
                                   Role role) {
         return db.preparedQuery("""
-                        INSERT INTO users (user_name, email, password_hash, hospital, role)
-                        VALUES ($1, $2, $3, $4, $5)
+                        INSERT INTO users (user_name, user_name_key, email, password_hash, hospital, role)
+                        VALUES ($1, $2, $3, $4, $5, $6)
                         RETURNING %s""".formatted(COLUMNS))
-                .execute(Tuple.of(userName, email, passwordHash, hospital, role.wire()))
+                .execute(Tuple.of(userName, UserNames.key(userName), email, passwordHash, hospital, role.wire()))
                 .map(rows -> toRow(rows.iterator().next()));
     }
 
@@ -82,6 +83,24 @@ public final class UserRepository {
                 .map(rows -> rows.size() == 0 ? Optional.empty()
                         : Optional.of(new Credentials(toRow(rows.iterator().next()),
                         rows.iterator().next().getString("password_hash"))));
+    }
+
+    public Future<Optional<String>> passwordHash(SqlClient db, UUID id) {
+        return db.preparedQuery("SELECT password_hash FROM users WHERE id = $1").execute(Tuple.of(id))
+                .map(rows -> rows.size() == 0 ? Optional.empty()
+                        : Optional.of(rows.iterator().next().getString("password_hash")));
+    }
+
+    /** The hospital of the user whose name looks like this one, or whose email is this one (for the audit trail). */
+    public Future<Optional<String>> hospitalOfConflict(SqlClient db, String userName, String email) {
+        return db.preparedQuery("""
+                        SELECT hospital FROM users
+                        WHERE ($1::text IS NOT NULL AND user_name_key = $1)
+                           OR ($2::text IS NOT NULL AND lower(email) = lower($2))
+                        LIMIT 1""")
+                .execute(Tuple.of(userName == null ? null : UserNames.key(userName), email))
+                .map(rows -> rows.size() == 0 ? Optional.empty()
+                        : Optional.of(rows.iterator().next().getString("hospital")));
     }
 
     public Future<Boolean> anyUser(SqlClient db) {
@@ -138,10 +157,12 @@ public final class UserRepository {
                         SET user_name = $2, email = $3, hospital = $4, role = $5,
                             password_hash = COALESCE($6, password_hash),
                             token_version = token_version + $7,
+                            user_name_key = $8,
                             version = version + 1, updated_at = now()
                         WHERE id = $1
                         RETURNING %s""".formatted(COLUMNS))
-                .execute(Tuple.of(current.id(), userName, email, hospital, role.wire(), newPasswordHash, revoke ? 1 : 0))
+                .execute(Tuple.of(current.id(), userName, email, hospital, role.wire(), newPasswordHash, revoke ? 1 : 0,
+                        UserNames.key(userName)))
                 .map(rows -> toRow(rows.iterator().next()));
     }
 

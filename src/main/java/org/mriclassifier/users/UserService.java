@@ -5,9 +5,11 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
+import org.mriclassifier.audit.AuditTrail;
 import org.mriclassifier.auth.AccessPolicy;
 import org.mriclassifier.auth.AccessPolicy.UserFacts;
 import org.mriclassifier.auth.Actor;
@@ -67,9 +69,11 @@ public final class UserService extends VerticleBase {
         String password = user.getString("user_password");
         checkPassword(password);
         return passwords.hash(password)
-                .compose(hash -> repository.insert(pool, user.getString("user_name"), user.getString("user_email"),
-                        hash, hospital, role))
-                .recover(UserService::explainConflict)
+                .compose(hash -> pool.withTransaction(tx -> repository.insert(tx, user.getString("user_name"),
+                                user.getString("user_email"), hash, hospital, role)
+                        .compose(created -> audited(tx, "created", actor, created))))
+                .recover(error -> explainConflict(error, actor, "user.create", user.getString("user_name"),
+                        user.getString("user_name"), user.getString("user_email")))
                 .onSuccess(created -> changed("created", actor, created))
                 .map(UserRow::toJson);
     }
@@ -115,8 +119,14 @@ public final class UserService extends VerticleBase {
         // the policy first (so nobody without the right can spend the bcrypt pool), then the hash outside the
         // transaction (a quarter of a second of bcrypt must not hold a row lock), then the policy again on the
         // locked row, which may have changed meanwhile
+        String currentPassword = changes.getString("current_password");
+        if (currentPassword != null && newPassword == null) {
+            return Future.failedFuture(ServiceException.badRequest("current_password",
+                    "goes with user_password, when you change your own password"));
+        }
         return repository.findByName(pool, userName)
                 .map(found -> authorizeChange(actor, userName, found, changes))
+                .compose(current -> requireCurrentPassword(actor, current, newPassword, currentPassword))
                 .compose(v -> newPassword == null ? Future.<String>succeededFuture(null) : passwords.hash(newPassword))
                 .compose(hash -> pool.withTransaction(tx -> repository.findByNameForUpdate(tx, userName)
                         .compose(found -> {
@@ -130,9 +140,11 @@ public final class UserService extends VerticleBase {
                             return adminsLeft.compose(v -> repository.update(tx, current,
                                     changes.getString("user_name", current.userName()),
                                     changes.getString("user_email", current.email()), newHospital(changes, current),
-                                    role, hash));
+                                    role, hash))
+                                    .compose(updated -> audited(tx, "updated", actor, updated));
                         })))
-                .recover(UserService::explainConflict)
+                .recover(error -> explainConflict(error, actor, "user.update", userName,
+                        changes.getString("user_name"), changes.getString("user_email")))
                 .onSuccess(updated -> changed("updated", actor, updated))
                 .map(UserRow::toJson);
     }
@@ -152,7 +164,8 @@ public final class UserService extends VerticleBase {
                     }
                     Future<Void> adminsLeft = current.role() == Role.ADMIN ? requireAnotherAdmin(tx)
                             : Future.succeededFuture();
-                    return adminsLeft.compose(v -> repository.delete(tx, current.id())).map(v -> current);
+                    return adminsLeft.compose(v -> repository.delete(tx, current.id()))
+                            .compose(v -> audited(tx, "deleted", actor, current));
                 }))
                 .onSuccess(deleted -> changed("deleted", actor, deleted))
                 .map(UserRow::toJson);
@@ -160,12 +173,40 @@ public final class UserService extends VerticleBase {
 
     private UserRow authorizeChange(Actor actor, String userName, Optional<UserRow> found, JsonObject changes) {
         UserRow current = found.orElseThrow(() -> noSuchUser(userName));
+        if (AccessPolicy.isOwnPasswordChange(actor, facts(current), changes.fieldNames())) {
+            return current;
+        }
         Decision decision = AccessPolicy.changeUser(actor, facts(current), newHospital(changes, current),
                 newRole(changes, current));
         if (!decision.allowed()) {
             throw deny(actor, "user.update", userName, decision);
         }
         return current;
+    }
+
+    /**
+     * Whoever changes their own password proves they know the current one (a stolen, still valid token must not
+     * be enough to take the account over); a wrong one is refused (403) and audited. Admins and moderators set
+     * other users' passwords without it.
+     */
+    private Future<Void> requireCurrentPassword(Actor actor, UserRow target, String newPassword, String currentPassword) {
+        if (newPassword == null || !target.id().toString().equals(actor.id())) {
+            return Future.succeededFuture();
+        }
+        if (currentPassword == null) {
+            return Future.failedFuture(ServiceException.badRequest("current_password",
+                    "is required to change your own password"));
+        }
+        return repository.passwordHash(pool, target.id())
+                .compose(hash -> hash.isEmpty() ? Future.failedFuture(noSuchUser(target.userName()))
+                        : passwords.verify(currentPassword, hash.get()))
+                .compose(ok -> {
+                    if (ok) {
+                        return Future.succeededFuture();
+                    }
+                    deny(actor, "user.password", target.userName(), Decision.forbidden("wrong current password"));
+                    return Future.failedFuture(new ServiceException(403, "current_password is wrong", "current_password"));
+                });
     }
 
     private static String newHospital(JsonObject changes, UserRow current) {
@@ -186,7 +227,7 @@ public final class UserService extends VerticleBase {
     }
 
     /** Serialised by a transaction-scoped lock, so two demotions at once cannot both see a second admin. */
-    private Future<Void> requireAnotherAdmin(io.vertx.sqlclient.SqlConnection tx) {
+    private Future<Void> requireAnotherAdmin(SqlConnection tx) {
         return repository.lockAdmins(tx).compose(v -> repository.countAdmins(tx)).compose(n -> n > 1 ? Future.succeededFuture()
                 : Future.failedFuture(ServiceException.conflict(
                 "this is the last admin; make another admin first", "user_role")));
@@ -221,21 +262,50 @@ public final class UserService extends VerticleBase {
         return decision.kind() == Decision.Kind.HIDDEN ? noSuchUser(target) : ServiceException.forbidden(decision.reason());
     }
 
-    /** Also tells every node's token check to forget what it cached about this user. */
+    /**
+     * Published after the commit (its audit row was written in the transaction, {@link #audited}); also tells
+     * every node's token check to forget what it cached about this user.
+     */
     private void changed(String action, Actor actor, UserRow user) {
-        vertx.eventBus().publish(Addresses.USERS_EVENTS_CHANGED, new JsonObject()
-                .put("action", action).put("id", user.id().toString()).put("user_name", user.userName())
-                .put("hospital", user.hospital()).put("role", user.role().wire())
-                .put("actor", actor.toJson()).put("at", Instant.now().toString()));
+        vertx.eventBus().publish(Addresses.USERS_EVENTS_CHANGED, changeEvent(action, actor, user));
     }
 
-    private static <T> Future<T> explainConflict(Throwable error) {
-        if (DbErrors.isUniqueViolation(error, UserRepository.UNIQUE_NAME)) {
-            return Future.failedFuture(ServiceException.conflict("a user with this user_name already exists", "user_name"));
+    /** The change's audit row, in the change's transaction: both commit or neither. */
+    private static Future<UserRow> audited(SqlConnection tx, String action, Actor actor, UserRow user) {
+        return AuditTrail.userChanged(tx, changeEvent(action, actor, user)).map(v -> user);
+    }
+
+    public static JsonObject changeEvent(String action, Actor actor, UserRow user) {
+        return new JsonObject()
+                .put("action", action).put("id", user.id().toString()).put("user_name", user.userName())
+                .put("hospital", user.hospital()).put("role", user.role().wire())
+                .put("actor", actor.toJson()).put("at", Instant.now().toString());
+    }
+
+    /**
+     * A name or email already taken answers 409 with one wording whoever holds it, this hospital or another,
+     * so the answer names no hospital; who holds it (their hospital) goes to the audit trail only.
+     */
+    private <T> Future<T> explainConflict(Throwable error, Actor actor, String action, String target,
+                                          String userName, String email) {
+        String field = DbErrors.isUniqueViolation(error, UserRepository.UNIQUE_NAME) ? "user_name"
+                : DbErrors.isUniqueViolation(error, UserRepository.UNIQUE_EMAIL) ? "user_email" : null;
+        if (field == null) {
+            return Future.failedFuture(error);
         }
-        if (DbErrors.isUniqueViolation(error, UserRepository.UNIQUE_EMAIL)) {
-            return Future.failedFuture(ServiceException.conflict("a user with this user_email already exists", "user_email"));
-        }
-        return Future.failedFuture(error);
+        ServiceException answer = ServiceException.conflict("this " + field + " cannot be used; choose another", field);
+        return repository.hospitalOfConflict(pool, field.equals("user_name") ? userName : null,
+                        field.equals("user_email") ? email : null)
+                .transform(found -> {
+                    String holder = found.succeeded() ? found.result().orElse("(gone)") : "(unknown)";
+                    vertx.eventBus().publish(Addresses.SECURITY_EVENTS_DENIED, new JsonObject()
+                            .put("actor", actor.toJson()).put("action", action)
+                            .put("target_type", "user").put("target_id", target)
+                            .put("status", 409)
+                            .put("reason", field + " already taken by a user of "
+                                    + (holder.equals(actor.hospital()) ? "the same hospital" : "hospital " + holder))
+                            .put("at", Instant.now().toString()));
+                    return Future.failedFuture(answer);
+                });
     }
 }

@@ -13,6 +13,9 @@ import io.vertx.ext.web.multipart.MultipartForm;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +26,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.mriclassifier.testing.ServerProcess;
+import org.mriclassifier.testing.SharedPostgres;
 import org.mriclassifier.testing.TestImages;
 import org.mriclassifier.testing.TestServer;
 import org.mriclassifier.vision.Sha256;
@@ -87,10 +91,53 @@ class KillDuringUploadsTest {
         }
     }
 
+    @Test
+    @DisplayName("kill -9 during uploads: every acknowledged upload has its audit row (written with the row, not after)")
+    void auditRowForEveryAcknowledgedUpload(Vertx vertx) throws Exception {
+        String dbUri = SharedPostgres.newDatabase();
+        Map<String, String> env = ServerProcess.environment(TestServer.tempDir());
+        env.put("MRI_DB_URL", dbUri);
+        ServerProcess server = ServerProcess.start(env);
+        WebClient client = server.client(vertx);
+        server.ready(vertx, client, 240).toCompletionStage().toCompletableFuture().get(150, TimeUnit.SECONDS);
+        String token = server.login(client).toCompletionStage().toCompletableFuture().get();
+
+        Map<String, String> acknowledged = new ConcurrentHashMap<>();
+        AtomicInteger next = new AtomicInteger(1000);
+        List<Future<Void>> lanes = new ArrayList<>();
+        for (int lane = 0; lane < 4; lane++) {
+            lanes.add(uploadUntilDead(client, token, next, acknowledged, server, 12));
+        }
+        server.waitFor(120);
+        Future.join(lanes).toCompletionStage().handle((v, e) -> null).toCompletableFuture().get(60, TimeUnit.SECONDS);
+        client.close();
+
+        Set<String> audited = SharedPostgres.query(dbUri, c -> {
+            Set<String> ids = new HashSet<>();
+            try (ResultSet rs = c.createStatement().executeQuery(
+                    "SELECT target_id FROM audit_log WHERE action = 'mri.create' AND outcome = 'success'")) {
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
+                }
+            }
+            return ids;
+        });
+        Set<String> missing = new HashSet<>(acknowledged.keySet());
+        missing.removeAll(audited);
+        assertTrue(missing.isEmpty(), missing.size() + " of " + acknowledged.size()
+                + " acknowledged uploads have no audit row: " + missing);
+    }
+
     static Future<Void> uploadUntilDead(WebClient client, String token, AtomicInteger next, Map<String, String> acknowledged,
                                         ServerProcess server) {
+        return uploadUntilDead(client, token, next, acknowledged, server, 0);
+    }
+
+    /** With {@code killAt} > 0, SIGKILL the moment that many uploads were acknowledged: nothing after the reply runs. */
+    static Future<Void> uploadUntilDead(WebClient client, String token, AtomicInteger next, Map<String, String> acknowledged,
+                                        ServerProcess server, int killAt) {
         int n = next.getAndIncrement();
-        if (n >= 400) {
+        if (n % 1000 >= 400) {
             return Future.succeededFuture();
         }
         byte[] image = TestImages.png(30_000 + n);
@@ -100,8 +147,11 @@ class KillDuringUploadsTest {
                 .compose(r -> {
                     if (r.statusCode() == 201) {
                         acknowledged.put(r.bodyAsJsonObject().getString("id"), Sha256.hex(image));
+                        if (killAt > 0 && acknowledged.size() == killAt) {
+                            server.kill();
+                        }
                     }
-                    return uploadUntilDead(client, token, next, acknowledged, server);
+                    return uploadUntilDead(client, token, next, acknowledged, server, killAt);
                 });
     }
 }

@@ -136,6 +136,32 @@ class MriRoleMatrixTest {
                 })));
     }
 
+    @Test
+    @DisplayName("technicians may not set the ground-truth class at upload (403, nothing stored); the other roles may")
+    void technicianUploadsWithoutClass(VertxTestContext ctx) {
+        List<String> wrong = new ArrayList<>();
+        byte[] image = TestImages.png(9700);
+        server.upload(tokens.get("m-tech-a"), image, "image/png", "male", "A", "tumor")
+                .compose(r -> {
+                    check(wrong, "technician uploads with class", r.statusCode(), 403);
+                    ctx.verify(() -> assertEquals("class", r.bodyAsJsonObject().getJsonArray("errors")
+                            .getJsonObject(0).getString("field"), r.bodyAsString()));
+                    // nothing was stored: the same bytes without a class are new
+                    return server.upload(tokens.get("m-tech-a"), image, "image/png", "male", "A", null);
+                })
+                .compose(r -> {
+                    check(wrong, "technician uploads without class", r.statusCode(), 201);
+                    ctx.verify(() -> assertEquals(null, r.bodyAsJsonObject().getValue("class"), r.bodyAsString()));
+                    return server.upload(tokens.get("m-doc-a"), TestImages.png(9701), "image/png", "male", "A", "tumor");
+                })
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    check(wrong, "doctor uploads with class", r.statusCode(), 201);
+                    assertEquals("tumor", r.bodyAsJsonObject().getString("class"), r.bodyAsString());
+                    assertTrue(wrong.isEmpty(), String.join("\n", wrong));
+                    ctx.completeNow();
+                })));
+    }
+
     static void check(List<String> wrong, String what, int actual, int expected) {
         if (actual != expected) {
             wrong.add(what + ": expected " + expected + ", got " + actual);
