@@ -5,6 +5,7 @@ import org.mriclassifier.mri.ImportCommand;
 import org.mriclassifier.training.EvaluateCommand;
 import org.mriclassifier.training.InspectDataCommand;
 import org.mriclassifier.training.TrainCommand;
+import org.mriclassifier.training.TuneCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "mri-classifier", mixinStandardHelpOptions = true,
         description = "Brain MRI classification server and its model tools.",
-        subcommands = {ServeCommand.class, TrainCommand.class, EvaluateCommand.class, InspectDataCommand.class,
+        subcommands = {ServeCommand.class, TrainCommand.class, TuneCommand.class, EvaluateCommand.class, InspectDataCommand.class,
             ImportCommand.class})
 public final class Main implements Callable<Integer> {
 
