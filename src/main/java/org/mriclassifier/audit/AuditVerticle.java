@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * The buffer is bounded: if the database is away for long, the oldest unwritten entries are dropped and
  * counted in the log.
  *
- * <p>Requests without a valid token are not a row each: they are counted per client address and written as
- * one row per address and window ({@code audit.unauthenticated_window_seconds}), with the count, the window
+ * <p>Requests without a valid token, and logins refused unchecked because their client must wait, are not a row
+ * each: they are counted per client address and written as one row per kind, address and window ({@code audit.unauthenticated_window_seconds}), with the count, the window
  * and a few of the paths asked for (each cut to {@value AuditTrail#MAX_TEXT} characters). At most
  * {@value #MAX_ADDRESSES} addresses are told apart per window; the rest share one row.
  */
@@ -46,6 +46,7 @@ public final class AuditVerticle extends VerticleBase {
     static final int MAX_ADDRESSES = 10_000;
     static final int PATHS_KEPT = 5;
     static final String OTHER_ADDRESSES = "(other addresses)";
+    static final String UNAUTHENTICATED = "auth.unauthenticated";
 
     private final Deque<AuditTrail.Entry> buffer = new ArrayDeque<>();
     private final Map<String, Unauthenticated> unauthenticated = new LinkedHashMap<>();
@@ -96,10 +97,12 @@ public final class AuditVerticle extends VerticleBase {
 
     private void count(JsonObject event) {
         String address = event.getString("address", "unknown");
-        if (!unauthenticated.containsKey(address) && unauthenticated.size() >= MAX_ADDRESSES) {
-            address = OTHER_ADDRESSES;
+        String action = event.getString("action", UNAUTHENTICATED);
+        String key = action + "\n" + address;
+        if (!unauthenticated.containsKey(key) && unauthenticated.size() >= MAX_ADDRESSES) {
+            key = action + "\n" + OTHER_ADDRESSES;
         }
-        Unauthenticated window = unauthenticated.computeIfAbsent(address, a -> new Unauthenticated());
+        Unauthenticated window = unauthenticated.computeIfAbsent(key, a -> new Unauthenticated());
         String at = event.getString("at", Instant.now().toString());
         window.count++;
         if (window.from == null) {
@@ -115,11 +118,13 @@ public final class AuditVerticle extends VerticleBase {
     private void closeWindow() {
         for (Map.Entry<String, Unauthenticated> e : unauthenticated.entrySet()) {
             Unauthenticated w = e.getValue();
-            add(new AuditTrail.Entry(w.to, new JsonObject().put("address", e.getKey()), null, "auth.unauthenticated",
-                    "route", null, "denied", 401, new JsonObject()
+            String[] actionAndAddress = e.getKey().split("\n", 2);
+            boolean throttled = !actionAndAddress[0].equals(UNAUTHENTICATED);
+            add(new AuditTrail.Entry(w.to, new JsonObject().put("address", actionAndAddress[1]), null, actionAndAddress[0],
+                    "route", null, "denied", throttled ? 429 : 401, new JsonObject()
                     .put("count", w.count).put("from", w.from).put("to", w.to)
                     .put("paths", new JsonArray(new ArrayList<>(w.paths)))
-                    .put("reason", "no valid token")));
+                    .put("reason", throttled ? "too many failed logins" : "no valid token")));
         }
         unauthenticated.clear();
     }

@@ -72,7 +72,10 @@ public final class AuthService extends VerticleBase {
         OptionalLong wait = max(perClient.retryAfterSeconds(clientKey, now),
                 max(perAccount.retryAfterSeconds(accountKey, now), perAddress.retryAfterSeconds(address, now)));
         if (wait.isPresent()) {
-            publish(command, null, "throttled");
+            // refused before any work: counted per address and window in the audit trail, not a row each
+            vertx.eventBus().publish(Addresses.SECURITY_EVENTS_UNAUTHENTICATED, new JsonObject()
+                    .put("address", address).put("method", "POST").put("path", "/login")
+                    .put("action", "auth.login.throttled").put("at", Instant.now().toString()));
             return Future.failedFuture(ServiceException.retryLater(429,
                     "too many failed logins; try again in " + wait.getAsLong() + " s", wait.getAsLong()));
         }
