@@ -72,20 +72,7 @@ public final class EvaluationCharts {
         data.addSeries(chance);
         JFreeChart chart = ChartFactory.createXYLineChart(title, "False-positive rate (healthy called tumor)",
                 "True-positive rate (tumors found)", data, PlotOrientation.VERTICAL, true, false, false);
-        XYPlot plot = chart.getXYPlot();
-        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
-        renderer.setSeriesPaint(0, new Color(30, 80, 200));
-        renderer.setSeriesStroke(0, new BasicStroke(2f));
-        renderer.setSeriesPaint(1, Color.GRAY);
-        renderer.setSeriesStroke(1, new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {4f, 4f}, 0f));
-        plot.setRenderer(renderer);
-        plot.getDomainAxis().setRange(0, 1);
-        plot.getRangeAxis().setRange(0, 1.01);
-        plot.setBackgroundPaint(Color.WHITE);
-        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
-        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-        chart.setBackgroundPaint(Color.WHITE);
-        return save(chart, file);
+        return save(curveAndDiagonal(chart, new Color(30, 80, 200), false), file);
     }
 
     /**
@@ -108,9 +95,14 @@ public final class EvaluationCharts {
         data.addSeries(ideal);
         JFreeChart chart = ChartFactory.createXYLineChart(title, "Mean predicted tumor probability (bin)",
                 "Share of tumors in the bin", data, PlotOrientation.VERTICAL, true, false, false);
+        return save(curveAndDiagonal(chart, new Color(200, 80, 30), true), file);
+    }
+
+    /** Series 0 drawn as a solid curve (with points when asked), series 1 as a dashed grey diagonal, on the unit square. */
+    private static JFreeChart curveAndDiagonal(JFreeChart chart, Color curve, boolean points) {
         XYPlot plot = chart.getXYPlot();
-        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
-        renderer.setSeriesPaint(0, new Color(200, 80, 30));
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, points);
+        renderer.setSeriesPaint(0, curve);
         renderer.setSeriesStroke(0, new BasicStroke(2f));
         renderer.setSeriesPaint(1, Color.GRAY);
         renderer.setSeriesShapesVisible(1, false);
@@ -122,7 +114,7 @@ public final class EvaluationCharts {
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         chart.setBackgroundPaint(Color.WHITE);
-        return save(chart, file);
+        return chart;
     }
 
     private static double rowShare(int cell, int otherInRow) {

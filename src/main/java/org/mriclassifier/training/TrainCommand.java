@@ -125,12 +125,7 @@ public final class TrainCommand implements Callable<Integer> {
         console.printf("Leave-out: %d images under %s left out, %d near-duplicates of them elsewhere excluded, %d training, %d tuning%n",
                 leftOutSamples.size(), leftOut, nearDuplicatesExcluded, sides.fit().stream().distinct().count(), sides.tuning().size());
 
-        Map<String, Object> report = new LinkedHashMap<>();
-        report.put("command", Reports.commandLine("train", commandSpec.commandLine().getParseResult().originalArgs()));
-        report.put("architecture", options.architecture().name());
-        report.put("preprocessing", spec);
-        report.put("hyperParameters", hyper);
-        report.put("oversample", options.oversample);
+        Map<String, Object> report = reportHead(spec, hyper);
         report.put("leftOut", leftOut.stream().map(Path::toString).toList());
         report.put("leftOutImages", leftOutSamples.size());
         report.put("nearDuplicatesExcluded", nearDuplicatesExcluded);
@@ -406,15 +401,21 @@ public final class TrainCommand implements Callable<Integer> {
         return scopes;
     }
 
-    /** cv-report.json in --out: the command, the recipe, the statistics over the folds done so far and each fold's figures. */
-    private void writeCvReport(PreprocessSpec spec, HyperParameters hyper, Map<String, Object> scopes,
-                               List<Map<String, Object>> foldReports) throws IOException {
+    /** What every report of this command starts with: the command line and the recipe. */
+    private Map<String, Object> reportHead(PreprocessSpec spec, HyperParameters hyper) {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("command", Reports.commandLine("train", commandSpec.commandLine().getParseResult().originalArgs()));
         report.put("architecture", options.architecture().name());
         report.put("preprocessing", spec);
         report.put("hyperParameters", hyper);
         report.put("oversample", options.oversample);
+        return report;
+    }
+
+    /** cv-report.json in --out: the command, the recipe, the statistics over the folds done so far and each fold's figures. */
+    private void writeCvReport(PreprocessSpec spec, HyperParameters hyper, Map<String, Object> scopes,
+                               List<Map<String, Object>> foldReports) throws IOException {
+        Map<String, Object> report = reportHead(spec, hyper);
         report.put("foldsPlanned", options.folds);
         report.put("foldsDone", foldReports.size());
         report.put("summary", scopes);
