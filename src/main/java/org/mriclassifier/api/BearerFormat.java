@@ -17,14 +17,19 @@ final class BearerFormat implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext ctx) {
-        String header = ctx.request().getHeader("Authorization");
-        if (header != null && header.toLowerCase(Locale.ROOT).startsWith("bearer")) {
-            String token = header.length() > 7 ? header.substring(7).trim() : "";
-            if (!JWT_SHAPE.matcher(token).matches()) {
-                ctx.fail(new HttpException(401, "malformed bearer token"));
-                return;
-            }
+        if (malformed(ctx.request().getHeader("Authorization"))) {
+            ctx.fail(new HttpException(401, "malformed bearer token"));
+            return;
         }
         ctx.next();
+    }
+
+    /** Whether this Authorization header claims the bearer scheme but carries no JWT-shaped token. */
+    static boolean malformed(String header) {
+        if (header == null || !header.toLowerCase(Locale.ROOT).startsWith("bearer")) {
+            return false;
+        }
+        String token = header.length() > 7 ? header.substring(7).trim() : "";
+        return !JWT_SHAPE.matcher(token).matches();
     }
 }
