@@ -116,7 +116,7 @@ public final class MriService extends VerticleBase {
                         outcome.prediction().label(), outcome.prediction().probability(),
                         outcome.prediction().modelVersion(), outcome.vision().sha256(),
                         outcome.vision().format().contentType(), outcome.vision().width(), outcome.vision().height(),
-                        actor.id() == null ? null : UUID.fromString(actor.id()), actor.userName(), command.image())))))
+                        actor.id() == null ? null : UUID.fromString(actor.id()), actor.userName(), outcome.vision().stored())))))
                 // a concurrent upload of the same bytes won the race
                 .recover(error -> Future.failedFuture(DbErrors.isUniqueViolation(error, MriRepository.UNIQUE_IMAGE)
                         ? new ServiceException(409, "this image is already stored for this hospital", "file") : error))

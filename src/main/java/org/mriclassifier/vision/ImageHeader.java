@@ -5,6 +5,8 @@ package org.mriclassifier.vision;
  * {@code 89 50 4E 47 0D 0A 1A 0A}, JPEG {@code FF D8 FF}), its dimensions from the PNG IHDR chunk or the JPEG
  * SOFn segment, and whether the file is complete (PNG ends with IEND, JPEG has an EOI marker). A decoder is
  * never asked to open a TIFF, BMP, HDR or JPEG 2000 file, a truncated file, or one that declares a pixel bomb.
+ * The decoder's output is budgeted too: width x height x channels x bytes per sample, as the header declares them
+ * (a small PNG can declare 16-bit RGBA, eight bytes a pixel), so no image costs more memory than the budget.
  */
 public final class ImageHeader {
 
@@ -26,8 +28,16 @@ public final class ImageHeader {
         }
     }
 
-    /** The format and declared dimensions of an acceptable image. */
-    public record Facts(ImageFormat format, int width, int height) {
+    /**
+     * The format and declared dimensions of an acceptable image, the channels the decoder will produce and the
+     * bytes per sample (1, or 2 for 16-bit PNGs and 12-bit JPEGs).
+     */
+    public record Facts(ImageFormat format, int width, int height, int channels, int bytesPerSample) {
+
+        /** What the decoder allocates for the pixels. */
+        public long decodedBytes() {
+            return (long) width * height * channels * bytesPerSample;
+        }
     }
 
     private ImageHeader() {
@@ -35,9 +45,9 @@ public final class ImageHeader {
 
     /**
      * @throws Rejected 415 for anything but JPEG or PNG, 422 for a truncated or malformed header or zero
-     *                  dimensions, 413 for dimensions over the limits
+     *                  dimensions, 413 for dimensions or decoded bytes over the limits
      */
-    public static Facts inspect(byte[] bytes, long maxPixels, int maxSide) {
+    public static Facts inspect(byte[] bytes, long maxPixels, int maxSide, long maxDecodedBytes) {
         if (bytes.length == 0) {
             throw new Rejected(400, "the image is empty (0 bytes)");
         }
@@ -56,6 +66,11 @@ public final class ImageHeader {
             throw new Rejected(413, "the image declares " + facts.width() + "x" + facts.height()
                     + " pixels; the limit is " + maxSide + " per side and " + maxPixels + " in all");
         }
+        if (facts.decodedBytes() > maxDecodedBytes) {
+            throw new Rejected(413, "the image declares " + facts.width() + "x" + facts.height() + " pixels of "
+                    + facts.channels() + " channel(s) at " + 8 * facts.bytesPerSample() + " bits, " + facts.decodedBytes()
+                    + " bytes once decoded; the limit is " + maxDecodedBytes + " decoded bytes");
+        }
         return facts;
     }
 
@@ -66,10 +81,24 @@ public final class ImageHeader {
         }
         long width = u32(b, 16);
         long height = u32(b, 20);
+        int bitDepth = b[24] & 0xFF;
+        int colourType = b[25] & 0xFF;
+        // grey, -, RGB, palette (expanded to BGR, or BGRA with tRNS), grey + alpha, -, RGBA
+        int channels = switch (colourType) {
+            case 0 -> 1;
+            case 2 -> 3;
+            case 3, 6 -> 4;
+            case 4 -> 2;
+            default -> throw new Rejected(422, "the PNG declares an invalid colour type " + colourType);
+        };
+        if (bitDepth != 1 && bitDepth != 2 && bitDepth != 4 && bitDepth != 8 && bitDepth != 16) {
+            throw new Rejected(422, "the PNG declares an invalid bit depth " + bitDepth);
+        }
         if (!endsWithIend(b)) {
             throw new Rejected(422, "the PNG is truncated (no IEND chunk at its end)");
         }
-        return new Facts(ImageFormat.PNG, (int) Math.min(width, Integer.MAX_VALUE), (int) Math.min(height, Integer.MAX_VALUE));
+        return new Facts(ImageFormat.PNG, (int) Math.min(width, Integer.MAX_VALUE), (int) Math.min(height, Integer.MAX_VALUE),
+                channels, bitDepth == 16 ? 2 : 1);
     }
 
     private static boolean endsWithIend(byte[] b) {
@@ -107,12 +136,18 @@ public final class ImageHeader {
                 throw new Rejected(422, "the JPEG is truncated (a header segment runs past the end)");
             }
             if (isStartOfFrame(marker)) {
-                if (length < 7) {
+                if (length < 8) {
                     throw new Rejected(422, "the JPEG frame header is too short");
                 }
+                int precision = b[i + 4] & 0xFF;
                 int height = ((b[i + 5] & 0xFF) << 8) | (b[i + 6] & 0xFF);
                 int width = ((b[i + 7] & 0xFF) << 8) | (b[i + 8] & 0xFF);
-                facts = new Facts(ImageFormat.JPEG, width, height);
+                int components = b[i + 9] & 0xFF;
+                if (components == 0 || components > 4) {
+                    throw new Rejected(422, "the JPEG declares " + components + " colour components");
+                }
+                // grey stays grey; colour and CMYK come out as 3 or 4 channels
+                facts = new Facts(ImageFormat.JPEG, width, height, components == 2 ? 3 : components, precision > 8 ? 2 : 1);
             }
             i += 2 + length;
         }

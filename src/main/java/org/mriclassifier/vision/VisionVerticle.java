@@ -22,6 +22,7 @@ public final class VisionVerticle extends VerticleBase {
     private final PreprocessSpec spec;
     private long maxPixels;
     private int maxSide;
+    private long maxDecodedBytes;
 
     public VisionVerticle(PreprocessSpec spec) {
         this.spec = spec;
@@ -32,6 +33,7 @@ public final class VisionVerticle extends VerticleBase {
         JsonObject vision = config().getJsonObject("vision", new JsonObject());
         maxPixels = vision.getLong("max_pixels", 16_777_216L);
         maxSide = vision.getInteger("max_side", 8192);
+        maxDecodedBytes = vision.getLong("max_decoded_bytes", 64L << 20);
         OpenCvLoader.ensureLoaded();
         return vertx.eventBus().<VisionJob>localConsumer(Addresses.VISION_PREPROCESS, this::preprocess).completion();
     }
@@ -45,12 +47,17 @@ public final class VisionVerticle extends VerticleBase {
         }
         try {
             byte[] bytes = message.body().bytes();
-            ImageHeader.Facts facts = ImageHeader.inspect(bytes, maxPixels, maxSide);
-            Preprocessed result = Preprocessor.preprocess(bytes, spec);
-            message.reply(new VisionResult(Sha256.hex(bytes), facts.format(), facts.width(), facts.height(),
+            ImageHeader.Facts facts = ImageHeader.inspect(bytes, maxPixels, maxSide, maxDecodedBytes);
+            // what is stored, hashed and served back: the original bytes, with their metadata, are never kept
+            byte[] stripped = MetadataStripper.strip(bytes);
+            Preprocessed result = Preprocessor.preprocess(stripped, spec);
+            message.reply(new VisionResult(stripped, Sha256.hex(stripped), facts.format(), facts.width(), facts.height(),
                     result.pixels(), result.fallback(), System.nanoTime() - start));
         } catch (ImageHeader.Rejected e) {
             message.fail(e.status(), new ServiceException(e.status(), e.getMessage(), "file").toWire());
+        } catch (MetadataStripper.MalformedImage e) {
+            message.fail(422, new ServiceException(422, "the image cannot be decoded (corrupt or truncated): "
+                    + e.getMessage(), "file").toWire());
         } catch (ImageDecodeException e) {
             message.fail(422, new ServiceException(422, "the image cannot be decoded (corrupt or truncated)", "file").toWire());
         } catch (RuntimeException e) {

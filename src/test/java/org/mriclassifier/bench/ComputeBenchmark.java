@@ -78,7 +78,7 @@ public class ComputeBenchmark {
     @Benchmark
     public Object preprocessOneImage() {
         byte[] bytes = images.get(next++ % images.size());
-        ImageHeader.inspect(bytes, 16_777_216L, 8192);
+        ImageHeader.inspect(bytes, 16_777_216L, 8192, 64L << 20);
         String sha = Sha256.hex(bytes);
         Preprocessed p = Preprocessor.preprocess(bytes, spec);
         return sha.length() + p.pixels().length;

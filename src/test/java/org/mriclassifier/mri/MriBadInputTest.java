@@ -136,6 +136,21 @@ class MriBadInputTest {
                 })));
     }
 
+    @Test
+    @DisplayName("a small PNG declaring 4096x4096 16-bit RGBA (128 MiB once decoded) is refused from its header, fast")
+    void decodedBytesAreBudgeted(VertxTestContext ctx) {
+        byte[] deep = TestImages.blackPng(4096, 4096, 16, 6);
+        ctx.verify(() -> assertTrue(deep.length < MAX_IMAGE_BYTES, "the file itself is small: " + deep.length));
+        long start = System.nanoTime();
+        upload(deep, "image/png").onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(413, r.statusCode(), r.bodyAsString());
+            assertTrue(r.bodyAsString().contains("decoded"), r.bodyAsString());
+            assertTrue(ms < 1_000, "refused before decoding? took " + ms + " ms");
+            ctx.completeNow();
+        })));
+    }
+
     static long rowCount() {
         return SharedPostgres.query(server.dbUri, c -> {
             try (ResultSet rs = c.createStatement().executeQuery("SELECT (SELECT count(*) FROM mri) + (SELECT count(*) FROM mri_image)")) {
