@@ -3,7 +3,6 @@ package org.mriclassifier.api;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
-import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -24,12 +23,18 @@ final class BearerFormat implements Handler<RoutingContext> {
         ctx.next();
     }
 
-    /** Whether this Authorization header claims the bearer scheme but carries no JWT-shaped token. */
+    /**
+     * Whether this Authorization header claims the bearer scheme but is not {@code Bearer <JWT-shaped token>}:
+     * the JWT handler splits the header at its first space, so "Bearer" must be followed by exactly that space
+     * ({@code Bearer\ta.b.c} or {@code bearerXa.b.c} would reach it and be answered 400).
+     */
     static boolean malformed(String header) {
-        if (header == null || !header.toLowerCase(Locale.ROOT).startsWith("bearer")) {
+        if (header == null || !header.regionMatches(true, 0, "bearer", 0, 6)) {
             return false;
         }
-        String token = header.length() > 7 ? header.substring(7).trim() : "";
-        return !JWT_SHAPE.matcher(token).matches();
+        if (header.length() <= 7 || header.charAt(6) != ' ') {
+            return true;
+        }
+        return !JWT_SHAPE.matcher(header.substring(7).trim()).matches();
     }
 }

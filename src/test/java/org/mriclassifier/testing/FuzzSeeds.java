@@ -34,6 +34,7 @@ public final class FuzzSeeds {
         Map<String, byte[]> images = images();
         write("vision/ImageHeaderFuzzTestInputs/headerFactsHoldOrTheImageIsRefused", images);
         write("vision/DecodeFuzzTestInputs/decodeGivesAModelInputOrAClearRefusal", images);
+        write("vision/MetadataStripperFuzzTestInputs/strippedImagesHoldNoMetadataAndTheSamePixels", images);
         write("api/UploadJsonFuzzTestInputs/jsonBodyReadsAsAnUploadOrIsRefused", jsonBodies(images.get("png-grey-32")));
         write("api/HttpInputsFuzzTestInputs/everyRequestIsAnsweredOrClearlyRefused", requests(images));
         write("api/BearerFormatFuzzTestInputs/onlyWellFormedBearerHeadersPass", texts(

@@ -9,21 +9,22 @@ import java.util.Set;
 import org.mriclassifier.testing.Promise;
 
 /**
- * The image header reader (format by magic bytes, declared dimensions, completeness) on any bytes at all: it
- * answers with facts that hold, or refuses with 400/413/415/422, and nothing else. Seeds:
- * {@code ImageHeaderFuzzTestInputs/} (drawn PNG and JPEG images, pixel bombs, the other formats, truncated and
- * corrupt files), written by {@link FuzzSeeds}.
+ * The image header reader (format by magic bytes, declared dimensions and sample sizes, completeness) on any
+ * bytes at all: it answers with facts that hold (within the pixel, side and decoded-bytes budgets), or refuses
+ * with 400/413/415/422, and nothing else. Seeds: {@code ImageHeaderFuzzTestInputs/} (drawn PNG and JPEG images,
+ * pixel bombs, the other formats, truncated and corrupt files), written by {@code FuzzSeeds}.
  */
 class ImageHeaderFuzzTest {
 
     static final long MAX_PIXELS = 16_777_216L;
     static final int MAX_SIDE = 8192;
+    static final long MAX_DECODED_BYTES = 64L << 20;
 
     @FuzzTest(maxDuration = "6s")
     void headerFactsHoldOrTheImageIsRefused(byte[] bytes) {
         ImageHeader.Facts facts;
         try {
-            facts = ImageHeader.inspect(bytes, MAX_PIXELS, MAX_SIDE);
+            facts = ImageHeader.inspect(bytes, MAX_PIXELS, MAX_SIDE, MAX_DECODED_BYTES);
         } catch (ImageHeader.Rejected refused) {
             assertTrue(Set.of(400, 413, 415, 422).contains(refused.status()), () -> "status " + refused.status());
             Promise.clearMessage(refused.getMessage(), new String(bytes, StandardCharsets.ISO_8859_1));
@@ -38,6 +39,9 @@ class ImageHeaderFuzzTest {
         assertTrue(facts.width() > 0 && facts.height() > 0, () -> "declared " + facts);
         assertTrue(facts.width() <= MAX_SIDE && facts.height() <= MAX_SIDE, () -> "declared " + facts);
         assertTrue((long) facts.width() * facts.height() <= MAX_PIXELS, () -> "declared " + facts);
+        assertTrue(facts.channels() >= 1 && facts.channels() <= 4 && (facts.bytesPerSample() == 1 || facts.bytesPerSample() == 2),
+                () -> "declared " + facts);
+        assertTrue(facts.decodedBytes() <= MAX_DECODED_BYTES, () -> "declared " + facts);
         assertTrue(complete(bytes, facts.format()), "a complete file: IEND or EOI at its end");
     }
 
