@@ -88,7 +88,7 @@ new_findings=$(comm -13 <(echo "$findings_before") <(echo "$findings_after") | s
   echo
   echo "Command: \`nice -n 10 bench/fuzz-campaign.sh --minutes $minutes${only:+ --only $only}\`"
   echo "(Jazzer 0.24.0 through JUnit, one JVM per target; started $started, finished $finished, on $(nproc) cores"
-  echo "shared with other work; commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown))."
+  echo "shared with other work; commit ${FUZZ_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)})."
   echo
   echo "| target | fuzzing s | wall s | inputs run | inputs/s | coverage edges | corpus | result |"
   echo "|---|---|---|---|---|---|---|---|"

@@ -7,8 +7,9 @@ import java.util.regex.Pattern;
 
 /**
  * A bearer token that is not even shaped like a JWT is an authentication failure (401), as every other bad
- * token is; the JWT handler would answer some of them with 400. Other schemes and absent headers pass: the
- * routes that need a token refuse them with 401 themselves.
+ * token is; the JWT handler would answer some of them with 400. So is an Authorization header that is not
+ * {@code <scheme> <credentials>} at all (no space: the JWT handler answers 400 there too). Other schemes and
+ * absent headers pass: the routes that need a token refuse them with 401 themselves.
  */
 final class BearerFormat implements Handler<RoutingContext> {
 
@@ -29,7 +30,13 @@ final class BearerFormat implements Handler<RoutingContext> {
      * ({@code Bearer\ta.b.c} or {@code bearerXa.b.c} would reach it and be answered 400).
      */
     static boolean malformed(String header) {
-        if (header == null || !header.regionMatches(true, 0, "bearer", 0, 6)) {
+        if (header == null) {
+            return false;
+        }
+        if (header.indexOf(' ') <= 0) {
+            return true; // no "<scheme> <credentials>" to read: a credential nobody can check
+        }
+        if (!header.regionMatches(true, 0, "bearer", 0, 6)) {
             return false;
         }
         if (header.length() <= 7 || header.charAt(6) != ' ') {

@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 /**
  * The bearer token shape check on any Authorization header: a header that claims the bearer scheme passes only
  * as {@code Bearer <header.claims.signature>}, the one form the JWT handler reads (everything else would reach
- * it and be answered 400 instead of 401); a header of another scheme, or none, is left to the routes.
+ * it and be answered 400 instead of 401), a header that is no {@code <scheme> <credentials>} at all is refused
+ * too (the JWT handler would answer it 400); a header of another scheme, or none, is left to the routes.
  */
 class BearerFormatFuzzTest {
 
@@ -24,6 +25,10 @@ class BearerFormatFuzzTest {
             return;
         }
         boolean claimsBearer = header.regionMatches(true, 0, "bearer", 0, 6);
+        if (header.indexOf(' ') <= 0) {
+            assertTrue(refused, () -> "a header without <scheme> <credentials> passed (the JWT handler answers it 400): " + header);
+            return;
+        }
         if (!claimsBearer) {
             assertTrue(!refused, () -> "a header of another scheme is refused as a malformed bearer: " + header);
             return;
