@@ -138,7 +138,7 @@ public final class Server {
                 .compose(v -> record(deployments, vertx.deployVerticle(new MriService(metrics, load), single)));
         if (withHttp) {
             TokenIssuer tokens = new TokenIssuer(vertx, foundation.jwtKey(), config.getJsonObject("jwt"));
-            UploadBudget uploads = new UploadBudget(config.getJsonObject("mri").getLong("upload_buffer_bytes_max", 256L << 20));
+            UploadBudget uploads = UploadBudget.fromConfig(config.getJsonObject("mri"));
             PrincipalCache principals = HttpVerticle.principalCache(vertx, config.getJsonObject("auth"));
             started = started
                     .compose(v -> record(deployments, vertx.deployVerticle(new UserService(passwords), single)))

@@ -1,14 +1,15 @@
 package org.mriclassifier.api;
 
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
-import io.vertx.openapi.validation.RequestParameter;
 import io.vertx.openapi.validation.ValidatedRequest;
 import org.mriclassifier.auth.Actor;
 import org.mriclassifier.auth.Role;
 import org.mriclassifier.auth.TokenAuth;
+import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.bus.Services;
 
 /** Small helpers that keep the route handlers around ten lines. */
@@ -27,18 +28,28 @@ final class Http {
         return validated(ctx).getBody().getJsonObject();
     }
 
+    /** A path parameter as the router decoded it, once (the contract's validator decodes it a second time). */
     static String path(RoutingContext ctx, String name) {
-        return validated(ctx).getPathParameters().get(name).getString();
+        return ctx.pathParam(name);
     }
 
+    /** A query value decoded once ({@link QueryString}); null when absent. */
     static String query(RoutingContext ctx, String name) {
-        RequestParameter p = validated(ctx).getQuery().get(name);
-        return p == null || p.isNull() ? null : p.getString();
+        MultiMap decoded = ctx.get(QueryString.DECODED);
+        return decoded == null ? null : decoded.get(name);
     }
 
+    /** An integer query value (its type and bounds checked by the contract), or the default when absent. */
     static Integer queryInt(RoutingContext ctx, String name, int defaultValue) {
-        RequestParameter p = validated(ctx).getQuery().get(name);
-        return p == null || p.isNull() ? defaultValue : p.getInteger();
+        String value = query(ctx, name);
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            return Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw ServiceException.badRequest(name, "must be an integer");
+        }
     }
 
     static String clientAddress(RoutingContext ctx) {

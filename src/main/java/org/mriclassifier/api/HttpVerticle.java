@@ -107,11 +107,12 @@ public final class HttpVerticle extends VerticleBase {
         OperationsRoutes operations = new OperationsRoutes(readiness, contractText, Buffer.buffer(SwaggerUi.PAGE), registry);
         new AuthRoutes().mount(rb);
         new UserRoutes(principals).mount(rb);
-        new MriRoutes(config().getJsonObject("vision").getLong("max_image_bytes", 10L << 20)).mount(rb);
+        new MriRoutes(config().getJsonObject("vision").getLong("max_image_bytes", 10L << 20), uploads).mount(rb);
         operations.mount(rb);
 
         Router router = rb.createRouter();
         router.route().order(-30).handler(new RequestLog(contract));
+        router.route().order(-25).handler(new QueryString());
         router.route().order(-20).handler(new BearerFormat());
         router.route().order(-10).handler(TimeoutHandler.create(http.getLong("request_timeout_ms", 30_000L), 503));
         JsonObject vision = config().getJsonObject("vision");

@@ -23,9 +23,11 @@ final class MriRoutes {
     static final long UPLOAD_TIMEOUT_MS = 25_000;
 
     private final long maxImageBytes;
+    private final UploadBudget uploads;
 
-    MriRoutes(long maxImageBytes) {
+    MriRoutes(long maxImageBytes, UploadBudget uploads) {
         this.maxImageBytes = maxImageBytes;
+        this.uploads = uploads;
     }
 
     void mount(RouterBuilder rb) {
@@ -62,13 +64,20 @@ final class MriRoutes {
                 .onFailure(ctx::fail);
     }
 
-    /** A large JSON upload (parse, base64) is decoded on a worker, not on the event loop. */
+    /**
+     * A large JSON upload (parse, base64) is decoded on a worker, not on the event loop, and only so many at once
+     * (the others wait in line): each holds copies of its image while it runs. Any failure is a problem, never a 500.
+     */
     private Future<UploadCommand> parse(RoutingContext ctx, UploadReader.Body body) {
-        if (body.json() == null || body.json().length() < 256 * 1024) {
-            return Future.succeededFuture(UploadForm.parse(body, Http.actor(ctx), maxImageBytes));
-        }
         var actor = Http.actor(ctx);
-        return ctx.vertx().executeBlocking(() -> UploadForm.parse(body, actor, maxImageBytes), false);
+        if (body.json() == null || body.json().length() < 256 * 1024) {
+            try {
+                return Future.succeededFuture(UploadForm.parse(body, actor, maxImageBytes));
+            } catch (ServiceException e) {
+                return Future.failedFuture(e);
+            }
+        }
+        return uploads.parse(ctx.vertx().getOrCreateContext(), () -> UploadForm.parse(body, actor, maxImageBytes));
     }
 
     private void listMri(RoutingContext ctx) {

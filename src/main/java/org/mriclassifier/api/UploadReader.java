@@ -17,8 +17,9 @@ import org.mriclassifier.mri.ClassificationLoad;
  * Reads the body of {@code POST /MRI} into memory, after the token has been checked: an anonymous client never
  * gets a byte buffered, and no upload is ever written to a temporary file. The contract still describes the
  * body; vertx-openapi 5.0.x cannot validate binary multipart parts (it decodes them as UTF-8), so
- * {@link UploadForm} validates it in code. Limits: the image size (413 as soon as it is exceeded), and an
- * overall budget of buffered upload bytes (503 beyond).
+ * {@link UploadForm} validates it in code. Limits: the image size (413 as soon as it is exceeded), the budget of
+ * buffered upload bytes, reserved as they arrive (503 beyond), one user's uploads being read and bytes held (429
+ * beyond), and a minimum arrival rate after a grace period (408 below it).
  */
 final class UploadReader implements Handler<RoutingContext> {
 
@@ -65,7 +66,7 @@ final class UploadReader implements Handler<RoutingContext> {
         }
         auth.authenticate(new TokenCredentials(header.substring(7).trim()))
                 .onFailure(e -> refuse(ctx, new HttpException(401, e)))
-                .onSuccess(user -> read(ctx));
+                .onSuccess(user -> read(ctx, user.subject() != null ? user.subject() : user.principal().getString("sub")));
     }
 
     /**
@@ -92,7 +93,7 @@ final class UploadReader implements Handler<RoutingContext> {
         ctx.fail(failure);
     }
 
-    private void read(RoutingContext ctx) {
+    private void read(RoutingContext ctx, String userId) {
         HttpServerRequest request = ctx.request();
         String type = request.getHeader("Content-Type") == null ? "" : request.getHeader("Content-Type").toLowerCase(Locale.ROOT);
         boolean multipart = type.startsWith("multipart/form-data");
@@ -107,27 +108,55 @@ final class UploadReader implements Handler<RoutingContext> {
             tooLarge(ctx);
             return;
         }
-        long reserved = declared >= 0 ? declared : limit;
         // full already: say so before reading (and paying for) a body that would only be refused
-        if (load.full() || !budget.tryAcquire(reserved)) {
+        if (load.full() || (declared >= 0 && !budget.hasRoomFor(declared))) {
             refuse(ctx, ServiceException.retryLater(503, "too many uploads in progress; try again shortly", 1));
             return;
         }
-        ctx.addEndHandler(done -> budget.release(reserved));
+        UploadBudget.Upload upload = budget.open(userId);
+        if (upload == null) {
+            refuse(ctx, ServiceException.retryLater(429, "you already have " + budget.limits().maxOpenPerUser()
+                    + " uploads in progress being sent; send the next one when one of them is done", 1));
+            return;
+        }
+        // bytes are reserved as they arrive and given back however the request ends
+        ctx.addEndHandler(done -> upload.close());
         Buffer file = Buffer.buffer();
         Buffer json = Buffer.buffer();
         String[] fileContentType = new String[1];
         boolean[] failed = new boolean[1];
+        long[] received = new long[1];
+        long rateCheck = watchRate(ctx, failed, received);
+        ctx.addEndHandler(done -> ctx.vertx().cancelTimer(rateCheck));
+        request.handler(chunk -> {
+            if (failed[0]) {
+                return;
+            }
+            received[0] += chunk.length();
+            UploadBudget.Shortfall shortfall = upload.reserve(chunk.length());
+            if (shortfall != UploadBudget.Shortfall.NONE) {
+                failed[0] = true;
+                dropBody(ctx, shortfall == UploadBudget.Shortfall.USER
+                        ? ServiceException.retryLater(429, "your uploads in progress hold more than "
+                        + budget.limits().maxBytesPerUser() + " bytes; send the next one when one of them is done", 1)
+                        : ServiceException.retryLater(503, "too many uploads in progress; try again shortly", 1));
+            } else if (!multipart && json.length() + chunk.length() > limit) {
+                failed[0] = true;
+                tooLarge(ctx);
+            } else if (!multipart) {
+                json.appendBuffer(chunk);
+            }
+        });
         if (multipart) {
             request.setExpectMultipart(true);
-            request.uploadHandler(upload -> {
-                if (!"file".equals(upload.name()) || fileContentType[0] != null) {
+            request.uploadHandler(part -> {
+                if (!"file".equals(part.name()) || fileContentType[0] != null) {
                     failed[0] = true;
-                    ctx.fail(ServiceException.badRequest(upload.name(), "send exactly one file part, named file"));
+                    ctx.fail(ServiceException.badRequest(part.name(), "send exactly one file part, named file"));
                     return;
                 }
-                fileContentType[0] = upload.contentType();
-                upload.handler(chunk -> {
+                fileContentType[0] = part.contentType();
+                part.handler(chunk -> {
                     if (!failed[0] && file.length() + chunk.length() > maxImageBytes) {
                         failed[0] = true;
                         tooLarge(ctx);
@@ -135,15 +164,6 @@ final class UploadReader implements Handler<RoutingContext> {
                         file.appendBuffer(chunk);
                     }
                 });
-            });
-        } else {
-            request.handler(chunk -> {
-                if (!failed[0] && json.length() + chunk.length() > limit) {
-                    failed[0] = true;
-                    tooLarge(ctx);
-                } else if (!failed[0]) {
-                    json.appendBuffer(chunk);
-                }
             });
         }
         request.exceptionHandler(e -> {
@@ -153,6 +173,8 @@ final class UploadReader implements Handler<RoutingContext> {
             }
         });
         request.endHandler(end -> {
+            ctx.vertx().cancelTimer(rateCheck);
+            upload.bodyRead();
             if (!failed[0]) {
                 ctx.put(BODY, new Body(multipart ? file : null, fileContentType[0],
                         multipart ? request.formAttributes() : null, multipart ? null : json));
@@ -160,6 +182,34 @@ final class UploadReader implements Handler<RoutingContext> {
             }
         });
         request.resume();
+    }
+
+    /**
+     * Once a second, from the grace period on: a body arriving slower, on average, than the minimum rate is
+     * dropped (408, connection closed). A client sending a byte a second holds a connection, an upload slot and
+     * the bytes it sent only that long, and reconnecting starts it again from nothing.
+     */
+    private long watchRate(RoutingContext ctx, boolean[] failed, long[] received) {
+        long startedAt = System.nanoTime();
+        UploadBudget.Limits limits = budget.limits();
+        return ctx.vertx().setPeriodic(1_000, id -> {
+            long elapsedMs = (System.nanoTime() - startedAt) / 1_000_000;
+            if (failed[0] || ctx.request().isEnded()) {
+                ctx.vertx().cancelTimer(id);
+            } else if (elapsedMs >= limits.rateGraceMillis() && received[0] * 1000 < limits.minBytesPerSecond() * elapsedMs) {
+                failed[0] = true;
+                ctx.vertx().cancelTimer(id);
+                dropBody(ctx, new ServiceException(408, "the upload arrived slower than " + limits.minBytesPerSecond()
+                        + " bytes per second; send it again over a faster connection"));
+            }
+        });
+    }
+
+    /** A refusal in the middle of a body: the rest is not read, the connection closes after the answer. */
+    private static void dropBody(RoutingContext ctx, ServiceException failure) {
+        ctx.request().routed("/MRI");
+        ctx.put(CLOSE_AFTER_RESPONSE, true);
+        ctx.fail(failure);
     }
 
     private void tooLarge(RoutingContext ctx) {

@@ -54,10 +54,15 @@ public final class ServerProcess {
     }
 
     public static ServerProcess start(Map<String, String> env) {
+        return start(env, "1g");
+    }
+
+    /** With this maximum heap ({@code -Xmx}), e.g. the README's 768m. */
+    public static ServerProcess start(Map<String, String> env, String maxHeap) {
         try {
             Path log = Files.createTempFile("mri-server", ".log");
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx1g", "-cp", System.getProperty("java.class.path"), "org.mriclassifier.Main", "serve"));
+                    "-Xmx" + maxHeap, "-cp", System.getProperty("java.class.path"), "org.mriclassifier.Main", "serve"));
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(log.toFile());
             builder.environment().keySet().removeIf(k -> k.startsWith("MRI_"));
