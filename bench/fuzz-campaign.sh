@@ -2,6 +2,7 @@
 # A longer Jazzer campaign over every fuzz target, one after the other, and a report of what it found.
 #
 #   bench/fuzz-campaign.sh [--minutes 60] [--report bench/results/fuzz-campaign.md] [--only Target1,Target2]
+#                          [--keep-going 20]
 #
 # The minutes are shared among the targets by weight (the server and OpenCV targets are slower per input and
 # get more). Each target runs as mvn test's bounded run does (surefire execution fuzz-bounded, one JVM per
@@ -12,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 minutes=60
+keep_going=20
 report=bench/results/fuzz-campaign.md
 only=""
 while [ $# -gt 0 ]; do
@@ -19,6 +21,7 @@ while [ $# -gt 0 ]; do
     --minutes) minutes="$2"; shift 2 ;;
     --report) report="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
+    --keep-going) keep_going="$2"; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -57,7 +60,9 @@ for t in "${targets[@]}"; do
   echo "== $name: $seconds s" >&2
   begin=$(date +%s)
   set +e
-  mvn -B surefire:test@fuzz-bounded -Dtest="$name" -Dfuzz.seconds="$seconds" >"$logs/$name.log" 2>&1
+  # keep_going: a target fuzzes on past a finding (findings with the same stack count once), up to that many
+  mvn -B surefire:test@fuzz-bounded -Dfuzz.test="$name" -Dfuzz.seconds="$seconds" -Djazzer.keep_going="$keep_going" \
+    >"$logs/$name.log" 2>&1
   rc=$?
   set -e
   wall=$(( $(date +%s) - begin ))
@@ -86,7 +91,7 @@ new_findings=$(comm -13 <(echo "$findings_before") <(echo "$findings_after") | s
 {
   echo "# Fuzzing campaign"
   echo
-  echo "Command: \`nice -n 10 bench/fuzz-campaign.sh --minutes $minutes${only:+ --only $only}\`"
+  echo "Command: \`nice -n 10 bench/fuzz-campaign.sh --minutes $minutes --keep-going $keep_going${only:+ --only $only}\`"
   echo "(Jazzer 0.24.0 through JUnit, one JVM per target; started $started, finished $finished, on $(nproc) cores"
   echo "shared with other work; commit ${FUZZ_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)})."
   echo

@@ -12,6 +12,8 @@ import java.util.Locale;
 import org.mriclassifier.auth.TokenAuth;
 import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.mri.ClassificationLoad;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads the body of {@code POST /MRI} into memory, after the token has been checked: an anonymous client never
@@ -22,6 +24,8 @@ import org.mriclassifier.mri.ClassificationLoad;
  * beyond), and a minimum arrival rate after a grace period (408 below it).
  */
 final class UploadReader implements Handler<RoutingContext> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UploadReader.class);
 
     static final String BODY = "mri.upload.body";
     /** Set on requests whose connection must close once the (error) response is written. */
@@ -169,7 +173,11 @@ final class UploadReader implements Handler<RoutingContext> {
         request.exceptionHandler(e -> {
             if (!failed[0]) {
                 failed[0] = true;
-                ctx.fail(ServiceException.badRequest("file", "the upload could not be read: " + e.getClass().getSimpleName()));
+                // the decoder's own words (Netty's ErrorDataDecoderException...) are for the log, not the client
+                LOG.debug("Upload body unreadable: {}", e.toString());
+                ctx.fail(ServiceException.badRequest("file", multipart
+                        ? "the multipart body is malformed (a part's headers or boundaries cannot be read)"
+                        : "the upload could not be read"));
             }
         });
         request.endHandler(end -> {
