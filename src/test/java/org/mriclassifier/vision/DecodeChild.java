@@ -66,6 +66,7 @@ final class DecodeChild {
             return;
         }
         childErr = Files.createTempFile("decode-worker", ".err");
+        childErr.toFile().deleteOnExit();
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-XX:+UseSerialGC", "-Djava.awt.headless=true",
                 "-cp", System.getProperty("java.class.path"), DecodeWorker.class.getName(), "model/default");
