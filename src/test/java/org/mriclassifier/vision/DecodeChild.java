@@ -23,6 +23,7 @@ import java.util.concurrent.TimeoutException;
 final class DecodeChild {
 
     static final long ANSWER_SECONDS = 15;
+    static final long STARTUP_SECONDS = 180;
     /** Well above what one image within the budgets needs (64 MiB decoded, a few copies, the JVM). */
     static final long MAX_RSS_KIB = 1_536 * 1024;
 
@@ -73,6 +74,16 @@ final class DecodeChild {
         child = new ProcessBuilder(command).redirectError(childErr.toFile()).start();
         toChild = new DataOutputStream(child.getOutputStream());
         fromChild = new DataInputStream(child.getInputStream());
+        // a JVM start and OpenCV's native load take seconds on a busy machine: not part of any input's time
+        try {
+            String ready = reader.submit(() -> fromChild.readUTF()).get(STARTUP_SECONDS, TimeUnit.SECONDS);
+            if (!"READY".equals(ready)) {
+                throw new IllegalStateException("the OpenCV child said " + ready);
+            }
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            String report = exitReport();
+            throw new IllegalStateException("the OpenCV child did not start: " + report, e);
+        }
     }
 
     private String exitReport() {

@@ -17,8 +17,9 @@ import org.opencv.imgcodecs.Imgcodecs;
  * The child JVM of the OpenCV fuzz targets ({@link DecodeFuzzTest}, {@link MetadataStripperFuzzTest}): OpenCV
  * runs here, so a native crash ends this process, not the test run, and its parent reports it as a finding.
  *
- * <p>Protocol on stdin/stdout. The parent writes a mode byte, then each image as a 4-byte length and the bytes;
- * this answers one UTF line and its resident size in KiB.
+ * <p>Protocol on stdin/stdout. Once OpenCV is loaded this writes the UTF line {@code READY}. Then, for each
+ * request, the parent writes a mode byte and each image as a 4-byte length and the bytes; this answers one UTF
+ * line and its resident size in KiB.
  * <ul>
  *   <li>{@code P} + one image: what the vision worker runs (header check, metadata stripping, OpenCV decode, the
  *       served model's preprocessing). Answers {@code OK}, {@code REFUSED <status>}, {@code MALFORMED},
@@ -42,6 +43,8 @@ public final class DecodeWorker {
         OpenCvLoader.ensureLoaded();
         DataInputStream in = new DataInputStream(System.in);
         DataOutputStream out = new DataOutputStream(System.out);
+        out.writeUTF("READY");
+        out.flush();
         while (true) {
             String outcome;
             try {
