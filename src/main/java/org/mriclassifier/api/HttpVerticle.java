@@ -83,7 +83,7 @@ public final class HttpVerticle extends VerticleBase {
                             .setPort(http.getInteger("port", 8080))
                             .setCompressionSupported(false)
                             .setIdleTimeout(120));
-                    return server.requestHandler(router).listen();
+                    return server.requestHandler(router).invalidRequestHandler(InvalidRequests::answer).listen();
                 })
                 .onSuccess(s -> LOG.info("HTTP listening on {}:{}", http.getString("host"), s.actualPort()));
     }

@@ -3,7 +3,9 @@ package org.mriclassifier.api;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.web.RoutingContext;
@@ -175,9 +177,7 @@ final class UploadReader implements Handler<RoutingContext> {
                 failed[0] = true;
                 // the decoder's own words (Netty's ErrorDataDecoderException...) are for the log, not the client
                 LOG.debug("Upload body unreadable: {}", e.toString());
-                ctx.fail(ServiceException.badRequest("file", multipart
-                        ? "the multipart body is malformed (a part's headers or boundaries cannot be read)"
-                        : "the upload could not be read"));
+                dropBody(ctx, unreadable(e));
             }
         });
         request.endHandler(end -> {
@@ -211,6 +211,35 @@ final class UploadReader implements Handler<RoutingContext> {
                         + " bytes per second; send it again over a faster connection"));
             }
         });
+    }
+
+    /**
+     * Why a body could not be read, in words: the multipart decoder's and the connection's exceptions are named
+     * by their Java classes, which say nothing to a client and something to an attacker.
+     */
+    static ServiceException unreadable(Throwable e) {
+        if (e instanceof HttpPostRequestDecoder.TooLongFormFieldException || overCapacity(e)) {
+            return new ServiceException(400, "a form field is longer than " + HttpServerOptions.DEFAULT_MAX_FORM_ATTRIBUTE_SIZE
+                    + " bytes (only the file part may be large)");
+        }
+        if (e instanceof HttpPostRequestDecoder.TooManyFormFieldsException) {
+            return new ServiceException(400, "the form has more than " + HttpServerOptions.DEFAULT_MAX_FORM_FIELDS
+                    + " fields (it needs file, gender, hospital and class)");
+        }
+        if (e instanceof HttpPostRequestDecoder.ErrorDataDecoderException) {
+            return new ServiceException(400, "the multipart body is malformed (check its boundary and part headers)");
+        }
+        return new ServiceException(400, "the upload could not be read: the body ended early or the connection failed");
+    }
+
+    /** Netty reports a form field over its size limit as a decoder error caused by "Size exceed allowed maximum capacity". */
+    private static boolean overCapacity(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("exceed allowed maximum capacity")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A refusal in the middle of a body: the rest is not read, the connection closes after the answer. */

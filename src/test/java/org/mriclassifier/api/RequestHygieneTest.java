@@ -81,14 +81,19 @@ class RequestHygieneTest {
             return get("/users?q=adm");
         }).compose(once -> {
             ctx.verify(() -> assertTrue(names(once).contains("admin"), once.body()));
-            // "ad+min" is "ad min" (no such user); "%61dmin" is "admin"
-            return Future.all(get("/users?q=ad+min"), get("/users?q=%61dmin"));
-        }).onComplete(ctx.succeeding(both -> ctx.verify(() -> {
-            Answer plus = both.resultAt(0);
-            Answer escaped = both.resultAt(1);
+            // "ad+min" is "ad min" (no such user); "%61dmin" is "admin"; path parameters too are decoded once
+            return Future.all(List.of(get("/users?q=ad+min"), get("/users?q=%61dmin"),
+                    get("/users/%2561dmin"), get("/users/%61dmin")));
+        }).onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+            Answer plus = all.resultAt(0);
+            Answer escaped = all.resultAt(1);
+            Answer pathTwice = all.resultAt(2);
+            Answer pathOnce = all.resultAt(3);
             assertEquals(200, plus.status(), plus.body());
             assertFalse(names(plus).contains("admin"), plus.body());
             assertTrue(names(escaped).contains("admin"), escaped.body());
+            assertEquals(404, pathTwice.status(), pathTwice.body());
+            assertEquals(200, pathOnce.status(), pathOnce.body());
             ctx.completeNow();
         })));
     }
@@ -108,6 +113,94 @@ class RequestHygieneTest {
                 assertEquals(400, a.status(), uris.get(i) + ": " + a.body());
                 assertEquals("application/problem+json", a.contentType(), uris.get(i));
                 assertTrue(a.body().contains("query string is malformed"), uris.get(i) + ": " + a.body());
+            }
+            ctx.completeNow();
+        })));
+    }
+
+    static Buffer multipart(String boundary, String... fields) {
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i + 1 < fields.length; i += 2) {
+            body.append("--").append(boundary).append("\r\nContent-Disposition: form-data; name=\"").append(fields[i])
+                    .append("\"\r\n\r\n").append(fields[i + 1]).append("\r\n");
+        }
+        return Buffer.buffer(body.append("--").append(boundary).append("--\r\n").toString());
+    }
+
+    static Future<Answer> postMultipart(Buffer body) {
+        return send(HttpMethod.POST, "/MRI", Map.of("Authorization", "Bearer " + admin,
+                "Content-Type", "multipart/form-data; boundary=b0undary"), body);
+    }
+
+    @Test
+    @DisplayName("item 11: an overlong form field, too many fields, a malformed part: 400 problems in words, no Java class names")
+    void multipartErrorsNameNoClass(VertxTestContext ctx) {
+        String[] many = new String[2 * 300];
+        for (int i = 0; i < 300; i++) {
+            many[2 * i] = "f" + i;
+            many[2 * i + 1] = "v";
+        }
+        List<Future<Answer>> answers = List.of(
+                postMultipart(multipart("b0undary", "gender", "x".repeat(10_000))),
+                postMultipart(multipart("b0undary", many)),
+                postMultipart(Buffer.buffer("--b0undary\r\nContent-Disposition: form-data; name=\"gender\"; "
+                        + "filename*=bogus''%zz\r\nContent-Type: \r\n\r\nmale\r\n--b0undary--\r\n")));
+        List<String> says = List.of("longer than", "more than", "");
+        Future.join(answers).onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+            for (int i = 0; i < answers.size(); i++) {
+                Answer a = answers.get(i).result();
+                assertTrue(a.status() >= 400 && a.status() < 500, i + ": " + a.status() + " " + a.body());
+                assertEquals("application/problem+json", a.contentType(), i + ": " + a.body());
+                assertFalse(a.body().contains("Exception"), i + ": " + a.body());
+                assertFalse(a.body().matches("(?s).*\\b(io|org|java)\\.[a-z]+\\..*"), i + ": " + a.body());
+                assertTrue(a.body().contains(says.get(i)), i + ": " + a.body());
+            }
+            ctx.completeNow();
+        })));
+    }
+
+    @Test
+    @DisplayName("item 11: a request line over 4 KiB (414) and headers over 8 KiB (431) get a problem body with a request id, not an empty one")
+    void oversizedRequestLineAndHeaders(VertxTestContext ctx) {
+        Future<Answer> longUri = send(HttpMethod.GET, "/users?q=" + "a".repeat(6_000), Map.of(), null);
+        Future<Answer> bigHeader = send(HttpMethod.GET, "/health/live", Map.of("X-Padding", "b".repeat(10_000)), null);
+        Future.join(longUri, bigHeader).onComplete(ctx.succeeding(both -> ctx.verify(() -> {
+            for (Answer a : List.of(longUri.result(), bigHeader.result())) {
+                assertEquals("application/problem+json", a.contentType(), a.status() + " " + a.body());
+                JsonObject problem = new JsonObject(a.body());
+                assertEquals(a.status(), problem.getInteger("status"));
+                assertTrue(problem.getString("detail").contains("too"), a.body());
+                assertEquals(a.headers().get("X-Request-Id"), problem.getString("request_id"));
+            }
+            assertEquals(414, longUri.result().status());
+            assertEquals(431, bigHeader.result().status());
+            ctx.completeNow();
+        })));
+    }
+
+    @Test
+    @DisplayName("item 12: X-Request-Id is kept only as 8 to 64 letters, digits, dot, dash or underscore; anything else is replaced by a UUID")
+    void requestIdFormat(VertxTestContext ctx) {
+        List<String> kept = List.of("abcdefgh", "trace-0123456789.ABC_def", "x".repeat(64));
+        List<String> replaced = List.of("short12", "x".repeat(65), "has space 123", "quote\"12345678", "percent%0A123",
+                "caf\u00e9-123456", "semi;colon;123", "<script>alert(1)</script>", "../../../etc/passwd");
+        List<Future<Answer>> keptAnswers = new ArrayList<>();
+        List<Future<Answer>> replacedAnswers = new ArrayList<>();
+        kept.forEach(id -> keptAnswers.add(send(HttpMethod.GET, "/users/nobody", Map.of("X-Request-Id", id), null)));
+        replaced.forEach(id -> replacedAnswers.add(send(HttpMethod.GET, "/users/nobody", Map.of("X-Request-Id", id), null)));
+        List<Future<Answer>> all = new ArrayList<>(keptAnswers);
+        all.addAll(replacedAnswers);
+        Future.join(all).onComplete(ctx.succeeding(done -> ctx.verify(() -> {
+            for (int i = 0; i < kept.size(); i++) {
+                Answer a = keptAnswers.get(i).result();
+                assertEquals(kept.get(i), a.headers().get("X-Request-Id"));
+                assertEquals(kept.get(i), new JsonObject(a.body()).getString("request_id"));
+            }
+            for (int i = 0; i < replaced.size(); i++) {
+                Answer a = replacedAnswers.get(i).result();
+                String id = a.headers().get("X-Request-Id");
+                assertTrue(id.matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), replaced.get(i) + " -> " + id);
+                assertEquals(id, new JsonObject(a.body()).getString("request_id"));
             }
             ctx.completeNow();
         })));

@@ -41,6 +41,10 @@ class JsonUploadFloodTest {
     void emptyObjects(Vertx vertx) throws Exception {
         Map<String, String> env = ServerProcess.environment(TestServer.tempDir());
         env.put("MRI_DB_URL", SharedPostgres.newDatabase());
+        // one user's caps (UploadStarvationTest) would refuse most of these with 429 before they are parsed:
+        // raised here, so that every body reaches the parser this test is about
+        env.put("MRI_MRI_MAX_OPEN_UPLOADS_PER_USER", "16");
+        env.put("MRI_MRI_UPLOAD_BYTES_PER_USER_MAX", Long.toString(256L << 20));
         ServerProcess server = ServerProcess.start(env, "768m");
         WebClient client = server.client(vertx);
         try {
