@@ -102,8 +102,7 @@ new_findings=$(comm -13 <(echo "$findings_before") <(echo "$findings_after") | s
   if [ -n "${rows_failures:-}" ] || [ -n "$new_findings" ]; then
     echo "## Findings"
     echo
-    printf "%s" "${rows_failures:-(past a finding with --keep-going the target passes; see the inputs below and the logs)
-}"
+    printf '%s\n' "${rows_failures:-(past a finding with --keep-going the target passes: see the inputs below and the logs)}"
     echo
     echo "New inputs kept by Jazzer (commit each with its fix, renamed to say what it is):"
     echo
