@@ -14,6 +14,8 @@ import java.util.Locale;
 import org.mriclassifier.auth.TokenAuth;
 import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.mri.ClassificationLoad;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads the body of {@code POST /MRI} into memory, after the token has been checked: an anonymous client never
@@ -24,6 +26,8 @@ import org.mriclassifier.mri.ClassificationLoad;
  * beyond), and a minimum arrival rate after a grace period (408 below it).
  */
 final class UploadReader implements Handler<RoutingContext> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UploadReader.class);
 
     static final String BODY = "mri.upload.body";
     /** Set on requests whose connection must close once the (error) response is written. */
@@ -171,6 +175,8 @@ final class UploadReader implements Handler<RoutingContext> {
         request.exceptionHandler(e -> {
             if (!failed[0]) {
                 failed[0] = true;
+                // the decoder's own words (Netty's ErrorDataDecoderException...) are for the log, not the client
+                LOG.debug("Upload body unreadable: {}", e.toString());
                 dropBody(ctx, unreadable(e));
             }
         });

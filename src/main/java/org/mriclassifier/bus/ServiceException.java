@@ -51,9 +51,18 @@ public class ServiceException extends RuntimeException {
         return field;
     }
 
+    /**
+     * 400 naming the field at fault. The name can be the client's own text (an unknown JSON key, a form field), so
+     * a long one is shortened: a refusal says what was wrong, it does not echo a megabyte back (or into the log).
+     */
     public static ServiceException badRequest(String field, String detail) {
-        return new ServiceException(400, field + ": " + detail, field);
+        String shown = field != null && field.length() > MAX_FIELD_NAME_SHOWN
+                ? field.substring(0, MAX_FIELD_NAME_SHOWN) + "..." : field;
+        return new ServiceException(400, shown + ": " + detail, shown);
     }
+
+    /** The longest field name a refusal repeats; longer ones are cut there. */
+    public static final int MAX_FIELD_NAME_SHOWN = 64;
 
     public static ServiceException forbidden(String detail) {
         return new ServiceException(403, detail);
