@@ -82,7 +82,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                 perDataset.forEach((dataset, metrics) -> console.print(Reports.metricsBlock("  of which " + dataset + ":", metrics)));
             }
             double ece = Calibrations.expectedCalibrationError(evaluation.labels(), evaluation.scores());
-            int unfamiliarCount = count(scored.unfamiliar(), null);
+            int unfamiliarCount = count(scored.unfamiliar());
             console.printf("Calibration: expected calibration error %.4f (%d bins); unfamiliar: %d of %d flagged%n", ece,
                     Calibrations.ECE_BINS, unfamiliarCount, samples.size());
             Map<String, Object> byFolder = perFolder(samples, scored);
@@ -142,7 +142,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         return result;
     }
 
-    private static int count(boolean[] flags, Object unused) {
+    private static int count(boolean[] flags) {
         int n = 0;
         for (boolean flag : flags) {
             n += flag ? 1 : 0;

@@ -97,16 +97,18 @@ public final class TrainCommand implements Callable<Integer> {
         int[] groupOf = prepared.groups().groupOf();
         java.util.Set<Integer> touched = new java.util.HashSet<>();
         List<Integer> heldOut = new ArrayList<>();
+        boolean[] isHeldOut = new boolean[prepared.samples().size()];
         for (int i = 0; i < prepared.samples().size(); i++) {
             if (under(prepared.samples().get(i), leftOut)) {
                 heldOut.add(i);
+                isHeldOut[i] = true;
                 touched.add(groupOf[i]);
             }
         }
         List<Integer> trainList = new ArrayList<>();
         int nearDuplicatesExcluded = 0;
         for (int i = 0; i < prepared.samples().size(); i++) {
-            if (heldOut.contains(i)) {
+            if (isHeldOut[i]) {
                 continue;
             }
             if (touched.contains(groupOf[i])) {
