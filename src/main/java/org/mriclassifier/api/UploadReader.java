@@ -3,9 +3,7 @@ package org.mriclassifier.api;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.web.RoutingContext;
@@ -127,11 +125,19 @@ final class UploadReader implements Handler<RoutingContext> {
         }
         // bytes are reserved as they arrive and given back however the request ends
         ctx.addEndHandler(done -> upload.close());
-        Buffer file = Buffer.buffer();
         Buffer json = Buffer.buffer();
-        String[] fileContentType = new String[1];
         boolean[] failed = new boolean[1];
         long[] received = new long[1];
+        MultipartReader form;
+        try {
+            form = multipart ? new MultipartReader(request.getHeader("Content-Type"), maxImageBytes) : null;
+        } catch (ServiceException e) {
+            refuse(ctx, e);
+            return;
+        }
+        if (form != null) {
+            ctx.addEndHandler(done -> form.close());
+        }
         long rateCheck = watchRate(ctx, failed, received);
         ctx.addEndHandler(done -> ctx.vertx().cancelTimer(rateCheck));
         request.handler(chunk -> {
@@ -151,31 +157,20 @@ final class UploadReader implements Handler<RoutingContext> {
                 tooLarge(ctx);
             } else if (!multipart) {
                 json.appendBuffer(chunk);
+            } else {
+                try {
+                    form.offer(chunk);
+                } catch (ServiceException e) {
+                    failed[0] = true;
+                    form.close();
+                    refuseFormPart(ctx, e, received[0]);
+                }
             }
         });
-        if (multipart) {
-            request.setExpectMultipart(true);
-            request.uploadHandler(part -> {
-                if (!"file".equals(part.name()) || fileContentType[0] != null) {
-                    failed[0] = true;
-                    ctx.fail(ServiceException.badRequest(part.name(), "send exactly one file part, named file"));
-                    return;
-                }
-                fileContentType[0] = part.contentType();
-                part.handler(chunk -> {
-                    if (!failed[0] && file.length() + chunk.length() > maxImageBytes) {
-                        failed[0] = true;
-                        tooLarge(ctx);
-                    } else if (!failed[0]) {
-                        file.appendBuffer(chunk);
-                    }
-                });
-            });
-        }
         request.exceptionHandler(e -> {
             if (!failed[0]) {
                 failed[0] = true;
-                // the decoder's own words (Netty's ErrorDataDecoderException...) are for the log, not the client
+                // the connection's own words are for the log, not the client
                 LOG.debug("Upload body unreadable: {}", e.toString());
                 dropBody(ctx, unreadable(e));
             }
@@ -183,13 +178,42 @@ final class UploadReader implements Handler<RoutingContext> {
         request.endHandler(end -> {
             ctx.vertx().cancelTimer(rateCheck);
             upload.bodyRead();
-            if (!failed[0]) {
-                ctx.put(BODY, new Body(multipart ? file : null, fileContentType[0],
-                        multipart ? request.formAttributes() : null, multipart ? null : json));
-                ctx.next();
+            if (failed[0]) {
+                return;
             }
+            if (form != null) {
+                try {
+                    form.end();
+                } catch (ServiceException e) {
+                    failed[0] = true;
+                    form.close();
+                    ctx.fail(e);
+                    return;
+                }
+            }
+            ctx.put(BODY, new Body(form != null ? form.file() : null, form != null ? form.fileContentType() : null,
+                    form != null ? form.attributes() : null, form != null ? null : json));
+            if (form != null) {
+                form.close();
+            }
+            ctx.next();
         });
         request.resume();
+    }
+
+    /**
+     * A refusal from the form's content, in the middle of its body: answered at once. When what is still to come is
+     * small, it is read and dropped after the answer (the client reads the whole answer, the connection stays for its
+     * next request); a large rest is not wanted: the connection closes once the answer is out.
+     */
+    private static void refuseFormPart(RoutingContext ctx, ServiceException failure, long received) {
+        long declared = contentLength(ctx.request());
+        if (declared >= 0 && declared - received <= DRAIN_LIMIT) {
+            ctx.request().routed("/MRI");
+            ctx.fail(failure);
+        } else {
+            dropBody(ctx, failure);
+        }
     }
 
     /**
@@ -214,32 +238,11 @@ final class UploadReader implements Handler<RoutingContext> {
     }
 
     /**
-     * Why a body could not be read, in words: the multipart decoder's and the connection's exceptions are named
-     * by their Java classes, which say nothing to a client and something to an attacker.
+     * Why a body could not be read, in words: the connection's exceptions are named by their Java classes, which say
+     * nothing to a client and something to an attacker. (The multipart decoder's are {@link MultipartReader}'s.)
      */
     static ServiceException unreadable(Throwable e) {
-        if (e instanceof HttpPostRequestDecoder.TooLongFormFieldException || overCapacity(e)) {
-            return new ServiceException(400, "a form field is longer than " + HttpServerOptions.DEFAULT_MAX_FORM_ATTRIBUTE_SIZE
-                    + " bytes (only the file part may be large)");
-        }
-        if (e instanceof HttpPostRequestDecoder.TooManyFormFieldsException) {
-            return new ServiceException(400, "the form has more than " + HttpServerOptions.DEFAULT_MAX_FORM_FIELDS
-                    + " fields (it needs file, gender, hospital and class)");
-        }
-        if (e instanceof HttpPostRequestDecoder.ErrorDataDecoderException) {
-            return new ServiceException(400, "the multipart body is malformed (check its boundary and part headers)");
-        }
         return new ServiceException(400, "the upload could not be read: the body ended early or the connection failed");
-    }
-
-    /** Netty reports a form field over its size limit as a decoder error caused by "Size exceed allowed maximum capacity". */
-    private static boolean overCapacity(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t.getMessage() != null && t.getMessage().contains("exceed allowed maximum capacity")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** A refusal in the middle of a body: the rest is not read, the connection closes after the answer. */
