@@ -63,14 +63,24 @@ final class MultipartReader implements AutoCloseable {
     MultipartReader(String contentType, long maxImageBytes) {
         this.maxImageBytes = maxImageBytes;
         HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/MRI");
-        request.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        // Netty matches the media type case-sensitively; HTTP does not (the boundary itself is kept as sent)
+        String media = "multipart/form-data";
+        request.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType.regionMatches(true, 0, media, 0, media.length())
+                ? media + contentType.substring(media.length()) : contentType);
         DefaultHttpDataFactory factory = new Fields();
         factory.setMaxLimit(MAX_FIELD_BYTES);
         try {
+            if (!HttpPostRequestDecoder.isMultipart(request)) {
+                throw new ServiceException(400, "the Content-Type multipart/form-data needs a boundary parameter");
+            }
             decoder = new HttpPostMultipartRequestDecoder(factory, request, StandardCharsets.UTF_8, MAX_FIELDS, MAX_BUFFERED_BYTES);
+        } catch (ServiceException e) {
+            throw e;
         } catch (RuntimeException e) {
+            // an unknown charset parameter, say
             LOG.debug("Multipart content type unusable: {}", e.toString());
-            throw new ServiceException(400, "the Content-Type multipart/form-data needs a boundary parameter");
+            throw new ServiceException(400, "the Content-Type's parameters cannot be used: multipart/form-data needs a "
+                    + "boundary, and a charset, if given, must be a known one");
         }
     }
 

@@ -150,6 +150,28 @@ class MultipartHeaderFindingsTest {
         assertEquals(201, response.statusCode(), response.bodyAsString());
     }
 
+    @Test
+    @DisplayName("the Content-Type: no boundary or an unknown charset is a 400 that says so; the media type in any case is read")
+    void contentTypeParameters() throws Exception {
+        byte[] form = body("seed-multipart-upload");
+        for (String type : new String[] {"multipart/form-data", "multipart/form-data; charset=utf-8",
+                "multipart/form-data; boundary=" + BOUNDARY + "; charset=no-such-charset"}) {
+            HttpResponse<Buffer> response = await(server.request(HttpMethod.POST, "/MRI", doctor)
+                    .putHeader("Content-Type", type).sendBuffer(Buffer.buffer(form)));
+            assertEquals(400, response.statusCode(), type + ": " + response.bodyAsString());
+            assertEquals("application/problem+json", response.getHeader("Content-Type"), type);
+            assertTrue(response.bodyAsJsonObject().getString("detail").contains("boundary"), type + ": " + response.bodyAsString());
+        }
+        byte[] png = TestImages.png(6008);
+        Buffer upload = Buffer.buffer(part("form-data; name=\"gender\"", "male") + part("form-data; name=\"hospital\"", "hq")
+                + "--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"scan.png\"\r\n"
+                + "Content-Type: image/png\r\n\r\n", "ISO-8859-1").appendBytes(png)
+                .appendString("\r\n--" + BOUNDARY + "--\r\n");
+        HttpResponse<Buffer> response = await(server.request(HttpMethod.POST, "/MRI", doctor)
+                .putHeader("Content-Type", "Multipart/Form-Data; boundary=" + BOUNDARY).sendBuffer(upload));
+        assertEquals(201, response.statusCode(), response.bodyAsString());
+    }
+
     /** Reads one HTTP/1.1 answer: headers, then Content-Length bytes of body. */
     static String readAnswer(InputStream in) throws Exception {
         ByteArrayOutputStream headers = new ByteArrayOutputStream();
