@@ -3,6 +3,7 @@ package org.mriclassifier.api;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.auth.authentication.TokenCredentials;
@@ -33,6 +34,9 @@ final class UploadReader implements Handler<RoutingContext> {
     private static final long FORM_OVERHEAD = 64 * 1024;
     /** Bodies up to this size are read and dropped when refused, keeping the connection. */
     private static final long DRAIN_LIMIT = 256 * 1024;
+    /** How long, and how many more bytes, an unwanted body is read and dropped after its answer before the close. */
+    static final long LINGER_MILLIS = 2_000;
+    static final long LINGER_BYTES = 16L << 20;
 
     /** What was read: a multipart form (file + attributes) or a JSON body. */
     record Body(Buffer file, String fileContentType, MultiMap attributes, Buffer json) {
@@ -76,7 +80,8 @@ final class UploadReader implements Handler<RoutingContext> {
     /**
      * An answer before the body was read. A small body is read and dropped, so the connection stays open for the
      * client's next request (under overload, reconnecting would cost more than the bytes); a large or unknown
-     * one is not wanted at all: the connection closes once the answer is out. Either way nothing waits for an
+     * one is not wanted at all: the connection closes once the answer is out and the client has stopped sending
+     * ({@link #closeAfterAnswer}). Either way nothing waits for an
      * idle timeout.
      */
     static void refuse(RoutingContext ctx, Throwable failure) {
@@ -204,7 +209,7 @@ final class UploadReader implements Handler<RoutingContext> {
     /**
      * A refusal from the form's content, in the middle of its body: answered at once. When what is still to come is
      * small, it is read and dropped after the answer (the client reads the whole answer, the connection stays for its
-     * next request); a large rest is not wanted: the connection closes once the answer is out.
+     * next request); a large rest is not wanted: the connection closes after the answer ({@link #closeAfterAnswer}).
      */
     private static void refuseFormPart(RoutingContext ctx, ServiceException failure, long received) {
         long declared = contentLength(ctx.request());
@@ -245,7 +250,40 @@ final class UploadReader implements Handler<RoutingContext> {
         return new ServiceException(400, "the upload could not be read: the body ended early or the connection failed");
     }
 
-    /** A refusal in the middle of a body: the rest is not read, the connection closes after the answer. */
+    /**
+     * Closes the connection of an answered request whose body is not wanted, once the client has stopped sending
+     * it, or after at most {@link #LINGER_MILLIS} ms or {@link #LINGER_BYTES} more bytes (read and dropped). Closing
+     * at once, with the client still sending, makes the kernel reset the connection, and a client busy sending
+     * (Vert.x's web client) then reports "Connection was closed" instead of the answer it was sent.
+     */
+    static void closeAfterAnswer(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        HttpConnection connection = request.connection();
+        if (request.isEnded()) {
+            connection.close();
+            return;
+        }
+        boolean[] closed = new boolean[1];
+        long[] dropped = new long[1];
+        long[] timer = new long[1];
+        Runnable close = () -> {
+            if (!closed[0]) {
+                closed[0] = true;
+                ctx.vertx().cancelTimer(timer[0]);
+                connection.close();
+            }
+        };
+        timer[0] = ctx.vertx().setTimer(LINGER_MILLIS, id -> close.run());
+        request.handler(chunk -> {
+            dropped[0] += chunk.length();
+            if (dropped[0] > LINGER_BYTES) {
+                close.run();
+            }
+        }).exceptionHandler(e -> close.run()).endHandler(end -> close.run());
+        request.resume();
+    }
+
+    /** A refusal in the middle of a body: the rest is not wanted, the connection closes after the answer ({@link #closeAfterAnswer}). */
     private static void dropBody(RoutingContext ctx, ServiceException failure) {
         ctx.request().routed("/MRI");
         ctx.put(CLOSE_AFTER_RESPONSE, true);

@@ -144,6 +144,33 @@ class MultipartHeaderFindingsTest {
     }
 
     @Test
+    @DisplayName("refusals of bodies that are not read (no token, not an upload type, over the limit, damaged early) reach a client still sending them")
+    void refusalsOfUnreadBodiesReachTheClient() throws Exception {
+        byte[] large = new byte[5 << 20];
+        Arrays.fill(large, (byte) 'x');
+        byte[] damaged = new byte[300_000];
+        Arrays.fill(damaged, (byte) 'x');
+        byte[] head = ("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"file\"; filename\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        System.arraycopy(head, 0, damaged, 0, head.length);
+        String multipart = "multipart/form-data; boundary=" + BOUNDARY;
+        for (int i = 0; i < 3; i++) {
+            expectRefusal(server.request(HttpMethod.POST, "/MRI", null).putHeader("Content-Type", multipart), large, 401);
+            expectRefusal(server.request(HttpMethod.POST, "/MRI", doctor).putHeader("Content-Type", "image/png"), large, 415);
+            expectRefusal(server.request(HttpMethod.POST, "/MRI", doctor).putHeader("Content-Type", multipart), large, 413);
+            expectRefusal(server.request(HttpMethod.POST, "/MRI", doctor).putHeader("Content-Type", multipart), damaged, 400);
+        }
+        assertEquals(200, await(server.client.get("/health/ready").send()).statusCode());
+    }
+
+    static void expectRefusal(io.vertx.ext.web.client.HttpRequest<Buffer> request, byte[] body, int status) throws Exception {
+        HttpResponse<Buffer> response = await(request.sendBuffer(Buffer.buffer(body)));
+        assertEquals(status, response.statusCode(), response.bodyAsString());
+        assertEquals("application/problem+json", response.getHeader("Content-Type"), response.bodyAsString());
+        assertEquals(status, response.bodyAsJsonObject().getInteger("status"));
+    }
+
+    @Test
     @DisplayName("a good upload still works after the damaged ones")
     void goodUploadStillWorks() throws Exception {
         HttpResponse<Buffer> response = await(server.upload(doctor, TestImages.png(6007), "image/png", "female", "hq", null));
