@@ -21,6 +21,17 @@ final class ModelRoutes {
         // the contract describes the multipart body; vertx-openapi 5.0.x would corrupt its bytes
         rb.getRoute("uploadModel").setDoValidation(false).addHandler(this::uploadModel);
         rb.getRoute("activateModel").addHandler(this::activateModel);
+        rb.getRoute("getModelPerformance").addHandler(this::getModelPerformance);
+    }
+
+    private void getModelPerformance(RoutingContext ctx) {
+        JsonObject command = new JsonObject().put("version", Http.path(ctx, "version"));
+        for (String filter : new String[] {"hospital", "gender", "from", "to"}) {
+            command.put(filter, Http.query(ctx, filter));
+        }
+        Http.call(ctx, Addresses.MODELS_PERFORMANCE, command)
+                .onSuccess(report -> Http.sendJson(ctx, 200, report))
+                .onFailure(ctx::fail);
     }
 
     private void listModels(RoutingContext ctx) {

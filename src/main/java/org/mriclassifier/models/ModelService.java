@@ -14,7 +14,11 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.mriclassifier.audit.AuditTrail;
+import io.vertx.sqlclient.Tuple;
+import org.mriclassifier.auth.AccessPolicy;
 import org.mriclassifier.auth.Actor;
+import org.mriclassifier.lifecycle.Observability;
+import org.mriclassifier.mri.Times;
 import org.mriclassifier.bus.Addresses;
 import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.bus.Services;
@@ -38,6 +42,8 @@ public final class ModelService extends VerticleBase {
     private final AtomicBoolean uploading = new AtomicBoolean();
     private Pool pool;
     private ModelBundle.Limits limits;
+    private PerformanceGauges gauges;
+    private int performanceMaxRows;
 
     public ModelService(ModelRegistry registry) {
         this.registry = registry;
@@ -49,14 +55,78 @@ public final class ModelService extends VerticleBase {
         JsonObject models = config().getJsonObject("models", new JsonObject());
         limits = new ModelBundle.Limits(models.getInteger("max_bundle_entries", 1000),
                 models.getLong("max_unpacked_bytes", 1L << 30));
+        performanceMaxRows = models.getInteger("performance_max_rows", 500_000);
+        gauges = new PerformanceGauges(Observability.registry(vertx));
+        long refreshMs = Math.max(1, models.getLong("performance_refresh_seconds", 300L)) * 1000;
+        vertx.setTimer(1_000, first -> refreshActive());
+        vertx.setPeriodic(refreshMs, id -> refreshActive());
         return Future.all(List.of(
                 Services.serve(vertx.eventBus(), Addresses.MODELS_LIST, this::list),
+                Services.serve(vertx.eventBus(), Addresses.MODELS_PERFORMANCE, this::performance),
                 Services.serve(vertx.eventBus(), Addresses.MODELS_ACTIVATE, this::activate),
                 vertx.eventBus().<ModelUpload>localConsumer(Addresses.MODELS_UPLOAD, this::upload).completion()));
     }
 
     private Future<JsonObject> list(JsonObject command) {
         return ModelRegistry.list(pool, registry.serving()).map(items -> new JsonObject().put("items", items));
+    }
+
+    /**
+     * The version's figures on confirmed rows, overall, per hospital and per gender, with its prediction mix per
+     * day and per week. A non-admin sees their own hospital only.
+     */
+    private Future<JsonObject> performance(JsonObject command) {
+        Actor actor = Actor.fromJson(command.getJsonObject("actor"));
+        String version = command.getString("version");
+        String hospital = command.getString("hospital");
+        String scope = AccessPolicy.hospitalScope(actor).orElse(null);
+        if (scope != null && hospital != null && !hospital.equals(scope)) {
+            return Future.failedFuture(ServiceException.forbidden("you may read the figures of your own hospital only"));
+        }
+        PerformanceRepository.Filter filter = new PerformanceRepository.Filter(version, scope, hospital,
+                command.getString("gender"), Times.parseOrNull(command.getString("from"), "from"),
+                Times.parseOrNull(command.getString("to"), "to"));
+        return measure(filter).map(report -> {
+            if (filter.none()) {
+                gauges.update(version, report.getJsonObject("confirmed"));
+            }
+            return report;
+        });
+    }
+
+    private Future<JsonObject> measure(PerformanceRepository.Filter filter) {
+        String version = filter.version();
+        return pool.preparedQuery("SELECT 1 FROM model_registry WHERE version = $1").execute(Tuple.of(version))
+                .compose(found -> found.size() == 0
+                        ? Future.failedFuture(ServiceException.notFound("no model version " + version + " is registered"))
+                        : PerformanceRepository.confirmed(pool, filter, performanceMaxRows))
+                .compose(cases -> {
+                    if (cases.size() > performanceMaxRows) {
+                        return Future.failedFuture(new ServiceException(422, "more than " + performanceMaxRows
+                                + " confirmed rows match: narrow the period (from, to) or name a hospital"));
+                    }
+                    // the statistics of half a million rows take a few hundred milliseconds: not on the event loop
+                    Future<JsonObject> figures = cases.size() < 20_000
+                            ? Future.succeededFuture(Performance.report(cases))
+                            : vertx.executeBlocking(() -> Performance.report(cases), false);
+                    return Future.all(figures, PerformanceRepository.mix(pool, filter, "day"), PerformanceRepository.mix(pool, filter, "week"));
+                })
+                .map(all -> new JsonObject()
+                        .put("version", version)
+                        .put("filters", new JsonObject().put("hospital", filter.hospital() != null ? filter.hospital() : filter.scope())
+                                .put("gender", filter.gender())
+                                .put("from", filter.from() == null ? null : filter.from().toString())
+                                .put("to", filter.to() == null ? null : filter.to().toString()))
+                        .put("confirmed", all.<JsonObject>resultAt(0))
+                        .put("prediction_mix", new JsonObject().put("by_day", all.resultAt(1)).put("by_week", all.resultAt(2))));
+    }
+
+    /** The active model's unfiltered figures into the gauges. */
+    private void refreshActive() {
+        String version = registry.serving().activeDescriptor().version();
+        measure(new PerformanceRepository.Filter(version, null, null, null, null, null))
+                .onSuccess(report -> gauges.update(version, report.getJsonObject("confirmed")))
+                .onFailure(error -> LOG.warn("Performance gauges of model {} not refreshed: {}", version, error.getMessage()));
     }
 
     private Future<JsonObject> activate(JsonObject command) {
