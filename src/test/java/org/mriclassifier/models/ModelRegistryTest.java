@@ -224,6 +224,43 @@ class ModelRegistryTest {
                 })));
     }
 
+    static Future<JsonObject> patch(JsonObject row, JsonObject changes) {
+        return server.client.patch("/MRI/" + row.getString("id")).bearerTokenAuthentication(admin)
+                .putHeader("If-Match", "\"" + row.getInteger("version") + "\"").sendJsonObject(changes).map(r -> {
+                    if (r.statusCode() != 200) {
+                        throw new IllegalStateException("PATCH answered " + r.statusCode() + " " + r.bodyAsString());
+                    }
+                    return r.bodyAsJsonObject();
+                });
+    }
+
+    @Test
+    @DisplayName("a class is confirmed when a person sets it (at upload or by PATCH), stays confirmed through other changes, and is not once cleared")
+    void classConfirmation(VertxTestContext ctx) {
+        server.upload(admin, TestImages.png(SEED.incrementAndGet()), "image/png", "male", "conf-H", "tumor")
+                .map(r -> r.bodyAsJsonObject())
+                .compose(row -> {
+                    ctx.verify(() -> assertTrue(row.getBoolean("class_confirmed"), row.encode()));
+                    return patch(row, new JsonObject().put("gender", "female"));
+                })
+                .compose(row -> {
+                    ctx.verify(() -> assertTrue(row.getBoolean("class_confirmed"), "a gender change keeps it"));
+                    return patch(row, new JsonObject().putNull("class"));
+                })
+                .compose(row -> {
+                    ctx.verify(() -> assertFalse(row.getBoolean("class_confirmed"), "cleared"));
+                    return patch(row, new JsonObject().put("class", "healthy"));
+                })
+                .compose(row -> {
+                    ctx.verify(() -> assertTrue(row.getBoolean("class_confirmed"), "set by PATCH"));
+                    return server.uploaded(admin, TestImages.png(SEED.incrementAndGet()), "conf-H");
+                })
+                .onComplete(ctx.succeeding(row -> ctx.verify(() -> {
+                    assertFalse(row.getBoolean("class_confirmed"), "no class at upload");
+                    ctx.completeNow();
+                })));
+    }
+
     private record Sent(long sentNanos, long answeredNanos, int status, String version, String body) {
     }
 
