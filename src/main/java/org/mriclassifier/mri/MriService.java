@@ -346,6 +346,11 @@ public final class MriService extends VerticleBase {
         Actor actor = actor(command);
         UUID id = id(command);
         String version = command.getString("model_version");
+        if (version != null && !actor.isAdmin()) {
+            // naming a version may load a model that is not served: a cost only admins may cause
+            deny(actor, "mri.classify", id, Decision.forbidden("only admins classify with a model other than the active one"));
+            return Future.failedFuture(new ServiceException(403, "only admins classify with a model other than the active one", "model_version"));
+        }
         return repository.findImage(pool, id)
                 .compose(found -> {
                     MriRepository.Image image = found.orElseThrow(() -> noSuchRow(id));

@@ -201,7 +201,7 @@ class ModelRegistryTest {
     }
 
     @Test
-    @DisplayName("a doctor may list models but not upload (403, body unread) or activate (403); an unknown version is 404")
+    @DisplayName("a doctor may list models but not upload (403, body unread), activate (403) or classify with a named version (403); an unknown version is 404")
     void onlyAdminsManageModels(VertxTestContext ctx) {
         // small, so that the refused body is drained and the 403 heard on an open connection (a large one is cut off)
         byte[] zip = ModelBundles.zip(Map.of("doc/model.json", ModelBundles.text("{}")));
@@ -216,6 +216,12 @@ class ModelRegistryTest {
                 })
                 .compose(r -> {
                     ctx.verify(() -> assertEquals(404, r.statusCode(), r.bodyAsString()));
+                    return server.uploaded(admin, TestImages.png(SEED.incrementAndGet()), TestServer.ADMIN_HOSPITAL);
+                })
+                .compose(row -> server.client.post("/MRI/" + row.getString("id") + "/classify?model_version=" + ModelBundles.shippedVersion())
+                        .bearerTokenAuthentication(doctor).send())
+                .compose(r -> {
+                    ctx.verify(() -> assertEquals(403, r.statusCode(), "naming a version is for admins: " + r.bodyAsString()));
                     return server.client.post("/models").send();
                 })
                 .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
