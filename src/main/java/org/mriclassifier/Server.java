@@ -199,13 +199,15 @@ public final class Server {
                 .compose(v -> record(deployments, vertx.deployVerticle(
                         new InferenceBatcher(models, metrics), single)))
                 .compose(v -> unlessCancelled(cancelled))
-                .compose(v -> record(deployments, vertx.deployVerticle(new MriService(metrics, load, modelRegistry), single)))
-                .compose(v -> record(deployments, vertx.deployVerticle(new ModelService(modelRegistry), single)));
+                .compose(v -> record(deployments, vertx.deployVerticle(new MriService(metrics, load, modelRegistry), single)));
         if (withHttp) {
             TokenIssuer tokens = new TokenIssuer(vertx, foundation.jwtKey(), config.getJsonObject("jwt"));
             UploadBudget uploads = UploadBudget.fromConfig(config.getJsonObject("mri"));
             PrincipalCache principals = HttpVerticle.principalCache(vertx, config.getJsonObject("auth"));
             started = started
+                    .compose(v -> unlessCancelled(cancelled))
+                    // the registry's HTTP side (and its gauges): not needed by commands that work on the data set
+                    .compose(v -> record(deployments, vertx.deployVerticle(new ModelService(modelRegistry), single)))
                     .compose(v -> unlessCancelled(cancelled))
                 .compose(v -> record(deployments, vertx.deployVerticle(new UserService(passwords), single)))
                     .compose(v -> unlessCancelled(cancelled))
