@@ -72,7 +72,8 @@ public final class ServingModels implements AutoCloseable {
     public void release(ServedModel model) {
         boolean close;
         synchronized (this) {
-            close = model.release() == 0 && model != active;
+            // after close() every model is closed already: a lease coming back late must not close one twice
+            close = model.release() == 0 && model != active && !closed;
             if (close) {
                 loaded.remove(model.version(), model);
             }
@@ -94,7 +95,7 @@ public final class ServingModels implements AutoCloseable {
         synchronized (this) {
             previous = active;
             active = model;
-            closePrevious = previous != model && previous.leases() == 0;
+            closePrevious = previous != model && previous.leases() == 0 && !closed;
             if (closePrevious) {
                 loaded.remove(previous.version(), previous);
             }
