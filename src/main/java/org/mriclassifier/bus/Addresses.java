@@ -33,6 +33,10 @@ public final class Addresses {
     public static final String VISION_PREPROCESS = "mri.vision.preprocess";
     public static final String MODEL_INFER = "mri.model.infer";
     public static final String MODEL_STATUS = "mri.model.status";
+    public static final String MODELS_LIST = "models.list";
+    public static final String MODELS_UPLOAD = "models.upload";
+    public static final String MODELS_ACTIVATE = "models.activate";
+    public static final String MODELS_PERFORMANCE = "models.performance";
     /** Each inference runner listens on this prefix + its index; only the batcher sends there. */
     public static final String MODEL_RUN_PREFIX = "mri.model.run.";
 
