@@ -152,24 +152,84 @@ public final class MriRepository {
                 });
     }
 
-    /** Counts of every row matching the filters, by ground-truth class and by prediction. */
+    /**
+     * Counts of every row matching the filters, by ground-truth class and by prediction, read from the counters the
+     * database keeps (V6: mri_counts_total without a date filter, mri_counts by UTC day with one), so a first page
+     * never scans the matching rows. A date bound inside a day (not at 00:00 UTC) is the one thing the counters
+     * cannot answer: the whole days between the bounds still come from them, and only the part-days at either end
+     * are counted from the rows (at most two days of them, by the created_at indexes). See {@link SummaryPlan}.
+     */
     public Future<JsonObject> summary(SqlClient db, ListQuery q) {
-        return db.preparedQuery("""
-                        SELECT coalesce(label, 'none') AS label, prediction, count(*) AS n
-                        FROM mri WHERE %s GROUP BY 1, 2""".formatted(FILTERS))
-                .execute(filterArgs(q))
-                .map(rows -> {
-                    JsonObject byClass = new JsonObject().put("tumor", 0L).put("healthy", 0L).put("none", 0L);
-                    JsonObject byPrediction = new JsonObject().put("tumor", 0L).put("healthy", 0L);
-                    long total = 0;
-                    for (Row row : rows) {
-                        long n = row.getLong("n");
-                        total += n;
-                        byClass.put(row.getString("label"), byClass.getLong(row.getString("label")) + n);
-                        byPrediction.put(row.getString("prediction"), byPrediction.getLong(row.getString("prediction")) + n);
-                    }
-                    return new JsonObject().put("total", total).put("by_class", byClass).put("by_prediction", byPrediction);
-                });
+        SummaryPlan plan = SummaryPlan.of(q.from(), q.to());
+        List<Future<RowSet<Row>>> parts = new ArrayList<>();
+        if (plan.total()) {
+            parts.add(db.preparedQuery(COUNTS_TOTAL).execute(countArgs(q)));
+        }
+        if (plan.days()) {
+            parts.add(db.preparedQuery(COUNTS_BY_DAY).execute(countArgs(q)
+                    .addLocalDate(plan.firstDay()).addLocalDate(plan.endDay())));
+        }
+        for (SummaryPlan.Range range : plan.scans()) {
+            parts.add(db.preparedQuery(SCAN_RANGE).execute(filterArgs(q, range.from(), range.to())));
+        }
+        return Future.all(parts).map(all -> {
+            JsonObject byClass = new JsonObject().put("tumor", 0L).put("healthy", 0L).put("none", 0L);
+            JsonObject byPrediction = new JsonObject().put("tumor", 0L).put("healthy", 0L);
+            long total = 0;
+            for (int i = 0; i < all.size(); i++) {
+                RowSet<Row> rows = all.resultAt(i);
+                for (Row row : rows) {
+                    long n = row.getLong("n");
+                    total += n;
+                    byClass.put(row.getString("label"), byClass.getLong(row.getString("label")) + n);
+                    byPrediction.put(row.getString("prediction"), byPrediction.getLong(row.getString("prediction")) + n);
+                }
+            }
+            return new JsonObject().put("total", total).put("by_class", byClass).put("by_prediction", byPrediction);
+        });
+    }
+
+    private static final String COUNT_FILTERS = """
+            ($1::text IS NULL OR hospital = $1)
+            AND ($2::text IS NULL OR hospital = $2)
+            AND ($3::text IS NULL OR gender = $3)
+            AND ($4::text IS NULL OR label = $4)
+            AND (NOT $5::boolean OR label = 'none')
+            AND ($6::text IS NULL OR prediction = $6)
+            AND ($7::boolean IS NULL OR unfamiliar = $7)""";
+
+    private static final String COUNTS_TOTAL = """
+            SELECT label, prediction, sum(n)::bigint AS n FROM mri_counts_total WHERE %s
+            GROUP BY 1, 2""".formatted(COUNT_FILTERS);
+
+    /** Whole UTC days [$8, $9); an open end is an infinite date, so the day index serves it in any plan. */
+    private static final String COUNTS_BY_DAY = """
+            SELECT label, prediction, sum(n)::bigint AS n FROM mri_counts WHERE %s
+              AND day >= coalesce($8::date, '-infinity'::date) AND day < coalesce($9::date, 'infinity'::date)
+            GROUP BY 1, 2""".formatted(COUNT_FILTERS);
+
+    /** The rows of a part-day [$7, $8), both bounds given, counted from the rows. */
+    private static final String SCAN_RANGE = """
+            SELECT coalesce(label, 'none') AS label, prediction, count(*) AS n
+            FROM mri WHERE ($1::text IS NULL OR hospital = $1)
+              AND ($2::text IS NULL OR hospital = $2)
+              AND ($3::text IS NULL OR gender = $3)
+              AND ($4::text IS NULL OR label = $4)
+              AND (NOT $5::boolean OR label IS NULL)
+              AND ($6::text IS NULL OR prediction = $6)
+              AND created_at >= $7 AND created_at < $8
+              AND ($9::boolean IS NULL OR unfamiliar = $9)
+            GROUP BY 1, 2""";
+
+    private static Tuple countArgs(ListQuery q) {
+        return Tuple.tuple().addString(q.scopeHospital()).addString(q.hospital()).addString(q.gender())
+                .addString(q.label()).addBoolean(q.unlabelled()).addString(q.prediction()).addBoolean(q.unfamiliar());
+    }
+
+    private static Tuple filterArgs(ListQuery q, OffsetDateTime from, OffsetDateTime to) {
+        return Tuple.tuple().addString(q.scopeHospital()).addString(q.hospital()).addString(q.gender())
+                .addString(q.label()).addBoolean(q.unlabelled()).addString(q.prediction())
+                .addOffsetDateTime(from).addOffsetDateTime(to).addBoolean(q.unfamiliar());
     }
 
     static JsonArray toJson(List<MriRow> rows) {
