@@ -51,6 +51,7 @@ public final class HttpVerticle extends VerticleBase {
     private final PrincipalCache principals;
     private final ScrapeToken scrapeToken;
     private HttpServer server;
+    private Pool pool;
 
     /**
      * @param uploads the process-wide budget of upload bytes held in memory, shared by every instance
@@ -74,7 +75,7 @@ public final class HttpVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         JsonObject http = config().getJsonObject("http");
-        Pool pool = PoolFactory.shared(vertx, config().getJsonObject("db"));
+        pool = PoolFactory.shared(vertx, config().getJsonObject("db"));
         // every instance listens (the consumer goes with its verticle); the cache is shared, so the repeats are no-ops
         vertx.eventBus().<JsonObject>consumer(Addresses.USERS_EVENTS_CHANGED,
                 event -> principals.invalidate(event.body().getString("id")));
@@ -111,7 +112,7 @@ public final class HttpVerticle extends VerticleBase {
         OperationsRoutes operations = new OperationsRoutes(readiness, contractText, Buffer.buffer(SwaggerUi.PAGE), registry);
         new AuthRoutes().mount(rb);
         new UserRoutes(principals).mount(rb);
-        new MriRoutes(config().getJsonObject("vision").getLong("max_image_bytes", 10L << 20), uploads).mount(rb);
+        new MriRoutes(config().getJsonObject("vision").getLong("max_image_bytes", 10L << 20), uploads, pool).mount(rb);
         operations.mount(rb);
 
         Router router = rb.createRouter();
@@ -126,7 +127,16 @@ public final class HttpVerticle extends VerticleBase {
         });
         router.route().order(-25).handler(new QueryString());
         router.route().order(-20).handler(new BearerFormat());
-        router.route().order(-10).handler(TimeoutHandler.create(http.getLong("request_timeout_ms", 30_000L), 503));
+        // an export streams for as long as its rows take (minutes at millions of rows); the idle timeout still
+        // closes one whose client stopped reading
+        var timeout = TimeoutHandler.create(http.getLong("request_timeout_ms", 30_000L), 503);
+        router.route().order(-10).handler(ctx -> {
+            if ("/MRI/export".equals(ctx.normalizedPath())) {
+                ctx.next();
+            } else {
+                timeout.handle(ctx);
+            }
+        });
         JsonObject vision = config().getJsonObject("vision");
         // a path-less route, so the metrics' route label stays the contract's "/MRI"
         UploadReader uploadReader = new UploadReader(tokenAuth, vision.getLong("max_image_bytes", 10L << 20), uploads, load);
