@@ -121,3 +121,7 @@ FROM mri GROUP BY 1, 2, 3, 4, 5, 6, 7;
 INSERT INTO mri_counts_total (hospital, gender, label, prediction, model_version, unfamiliar, n)
 SELECT hospital, gender, label, prediction, model_version, unfamiliar, sum(n)
 FROM mri_counts GROUP BY 1, 2, 3, 4, 5, 6;
+
+-- Rows by image alone (the unique key leads with the hospital): an object store's release and start-up sweep ask
+-- whether any row still references an image's bytes.
+CREATE INDEX mri_image_sha256_idx ON mri (image_sha256);

@@ -30,6 +30,8 @@ import org.mriclassifier.bus.Services;
 import org.mriclassifier.db.PoolFactory;
 import org.mriclassifier.lifecycle.Lifecycle;
 import org.mriclassifier.mri.ClassificationLoad;
+import org.mriclassifier.mri.images.ImageStore;
+import org.mriclassifier.mri.images.ImageStores;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,7 @@ public final class HttpVerticle extends VerticleBase {
     private final ScrapeToken scrapeToken;
     private HttpServer server;
     private Pool pool;
+    private ImageStore images;
 
     /**
      * @param uploads the process-wide budget of upload bytes held in memory, shared by every instance
@@ -80,7 +83,11 @@ public final class HttpVerticle extends VerticleBase {
         vertx.eventBus().<JsonObject>consumer(Addresses.USERS_EVENTS_CHANGED,
                 event -> principals.invalidate(event.body().getString("id")));
         Readiness readiness = new Readiness(vertx, pool, lifecycle, modelLoaded);
-        return Contract.load(vertx)
+        return ImageStores.create(vertx, config().getJsonObject("images"))
+                .compose(store -> {
+                    images = store;
+                    return Contract.load(vertx);
+                })
                 .compose(contract -> {
                     Router router = router(contract.forRouter(), contract.text(), principals, readiness, http);
                     server = vertx.createHttpServer(new HttpServerOptions()
@@ -112,7 +119,7 @@ public final class HttpVerticle extends VerticleBase {
         OperationsRoutes operations = new OperationsRoutes(readiness, contractText, Buffer.buffer(SwaggerUi.PAGE), registry);
         new AuthRoutes().mount(rb);
         new UserRoutes(principals).mount(rb);
-        new MriRoutes(config().getJsonObject("vision").getLong("max_image_bytes", 10L << 20), uploads, pool).mount(rb);
+        new MriRoutes(config().getJsonObject("vision").getLong("max_image_bytes", 10L << 20), uploads, pool, images).mount(rb);
         operations.mount(rb);
 
         Router router = rb.createRouter();
@@ -176,6 +183,7 @@ public final class HttpVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         long grace = config().getJsonObject("http").getLong("shutdown_grace_seconds", 20L);
-        return server == null ? Future.succeededFuture() : server.shutdown(grace, TimeUnit.SECONDS);
+        return (server == null ? Future.<Void>succeededFuture() : server.shutdown(grace, TimeUnit.SECONDS))
+                .eventually(() -> images == null ? Future.succeededFuture() : images.close());
     }
 }

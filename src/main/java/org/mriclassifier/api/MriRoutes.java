@@ -14,6 +14,7 @@ import io.vertx.sqlclient.Pool;
 import java.time.Instant;
 import org.mriclassifier.auth.Actor;
 import org.mriclassifier.mri.MriExport;
+import org.mriclassifier.mri.images.ImageStore;
 import org.mriclassifier.mri.StoredImage;
 import org.mriclassifier.mri.UploadCommand;
 import org.mriclassifier.vision.ImageFormat;
@@ -34,12 +35,17 @@ final class MriRoutes {
     private final long maxImageBytes;
     private final UploadBudget uploads;
     private final Pool pool;
+    private final ImageStore images;
 
-    /** @param pool the shared pool: the export streams from a database cursor here, not over the event bus */
-    MriRoutes(long maxImageBytes, UploadBudget uploads, Pool pool) {
+    /**
+     * @param pool   the shared pool: the export streams from a database cursor here, not over the event bus
+     * @param images where the export reads the images from
+     */
+    MriRoutes(long maxImageBytes, UploadBudget uploads, Pool pool, ImageStore images) {
         this.maxImageBytes = maxImageBytes;
         this.uploads = uploads;
         this.pool = pool;
+        this.images = images;
     }
 
     void mount(RouterBuilder rb) {
@@ -132,7 +138,7 @@ final class MriRoutes {
                 .putHeader("Content-Disposition", "attachment; filename=\"" + request.fileName() + "\"")
                 .putHeader("Cache-Control", "no-store")
                 .putHeader("X-Content-Type-Options", "nosniff");
-        MriExport.run(pool, request, response).onComplete(result -> {
+        MriExport.run(pool, images, request, response).onComplete(result -> {
             if (result.succeeded()) {
                 response.end();
             } else if (!response.headWritten()) {

@@ -16,6 +16,8 @@ import org.mriclassifier.config.ConfigLoader;
 import org.mriclassifier.db.DatabaseBootstrap;
 import org.mriclassifier.db.PoolFactory;
 import org.mriclassifier.lifecycle.Observability;
+import org.mriclassifier.mri.images.ImageStore;
+import org.mriclassifier.mri.images.ImageStores;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -88,17 +90,19 @@ public final class ExportCommand implements Callable<Integer> {
                     Path.of(config.getString("data_dir", "./data")));
             try {
                 Pool pool = PoolFactory.shared(vertx, PoolFactory.describe(database.target(), config.getJsonObject("db")));
+                ImageStore images = ImageStores.create(vertx, config.getJsonObject("images")).await();
                 AsyncFile file = vertx.fileSystem().open(out.toString(),
                         new OpenOptions().setWrite(true).setCreate(true).setTruncateExisting(true)).await();
                 long rows;
                 try {
-                    rows = MriExport.run(pool, request, file).await();
+                    rows = MriExport.run(pool, images, request, file).await();
                 } finally {
                     file.close().await();
                 }
                 AuditTrail.append(pool, new AuditTrail.Entry(null, Actor.system("export").toJson(), hospital,
                         "mri.export", "mri", null, "success", null,
                         new JsonObject().put("rows", rows).put("images", images).put("format", format))).await();
+                images.close().await();
                 pool.close().await();
                 System.out.printf("%d rows exported to %s%n", rows, out);
                 return 0;

@@ -16,6 +16,7 @@ import org.mriclassifier.auth.AccessPolicy;
 import org.mriclassifier.auth.Actor;
 import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.mri.MriRepository.ListQuery;
+import org.mriclassifier.mri.images.ImageStore;
 import org.mriclassifier.vision.ImageFormat;
 
 /**
@@ -106,12 +107,14 @@ public final class MriExport {
      * Streams the export into {@code out} (not ended: the caller ends it, or resets it on failure). Completes with
      * the number of rows written; fails if the database or the output fails part-way.
      */
-    public static Future<Long> run(Pool pool, Request request, WriteStream<Buffer> out) {
+    public static Future<Long> run(Pool pool, ImageStore images, Request request, WriteStream<Buffer> out) {
+        // bytes in the database come with their rows (a join); from an object store, one GET per row
+        boolean joined = request.images() && images.inDatabase();
         return pool.getConnection().compose(conn -> conn.begin()
                 .compose(tx -> conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute()
-                        .compose(v -> conn.prepare(request.images() ? ROWS_WITH_IMAGES : ROWS))
+                        .compose(v -> conn.prepare(joined ? ROWS_WITH_IMAGES : ROWS))
                         .compose(statement -> pump(statement.createStream(
-                                request.images() ? FETCH_IMAGE_ROWS : FETCH_ROWS, args(request.query())), request, out))
+                                request.images() ? FETCH_IMAGE_ROWS : FETCH_ROWS, args(request.query())), images, request, out))
                         .eventually(tx::rollback))
                 .eventually(conn::close));
     }
@@ -122,42 +125,65 @@ public final class MriExport {
                 .addOffsetDateTime(q.from()).addOffsetDateTime(q.to()).addBoolean(q.unfamiliar());
     }
 
-    /** Cursor → output, pausing the cursor while the output's queue is full. */
-    private static Future<Long> pump(RowStream<Row> rows, Request request, WriteStream<Buffer> out) {
+    /**
+     * Cursor → output. The cursor pauses while the output's queue is full, and while a row's image is being read
+     * from the object store (so at most one row waits, and rows keep their order).
+     */
+    private static Future<Long> pump(RowStream<Row> rows, ImageStore images, Request request, WriteStream<Buffer> out) {
         Promise<Long> done = Promise.promise();
         Encoder encoder = new Encoder(request);
-        Buffer head = encoder.head();
-        if (head.length() > 0) {
-            out.write(head);
-        }
-        rows.exceptionHandler(error -> {
-            rows.close();
-            done.tryFail(error);
-        });
-        rows.endHandler(v -> {
-            Buffer tail = encoder.tail();
-            (tail.length() > 0 ? out.write(tail) : Future.<Void>succeededFuture())
-                    .onComplete(written -> {
-                        if (written.succeeded()) {
-                            done.tryComplete(encoder.count);
-                        } else {
-                            done.tryFail(written.cause());
-                        }
-                    });
-        });
-        out.exceptionHandler(error -> {
-            rows.close();
-            done.tryFail(error);
-        });
-        rows.handler(row -> {
-            out.write(encoder.row(row)).onFailure(error -> {
-                rows.close();
+        boolean fetchEach = request.images() && !images.inDatabase();
+        @SuppressWarnings("unchecked")
+        Future<Void>[] pending = new Future[] {Future.succeededFuture()};
+        Runnable fail = () -> rows.close();
+        java.util.function.Consumer<Buffer> emit = buffer -> {
+            out.write(buffer).onFailure(error -> {
+                fail.run();
                 done.tryFail(error);
             });
             if (out.writeQueueFull()) {
                 rows.pause();
                 out.drainHandler(drained -> rows.resume());
             }
+        };
+        Buffer head = encoder.head();
+        if (head.length() > 0) {
+            emit.accept(head);
+        }
+        rows.exceptionHandler(error -> {
+            fail.run();
+            done.tryFail(error);
+        });
+        rows.endHandler(v -> pending[0]
+                .compose(written -> {
+                    Buffer tail = encoder.tail();
+                    return tail.length() > 0 ? out.write(tail) : Future.<Void>succeededFuture();
+                })
+                .onSuccess(written -> done.tryComplete(encoder.count))
+                .onFailure(done::tryFail));
+        out.exceptionHandler(error -> {
+            fail.run();
+            done.tryFail(error);
+        });
+        rows.handler(row -> {
+            MriRow mri = MriRepository.toRow(row);
+            if (!fetchEach) {
+                emit.accept(encoder.row(mri, request.images() ? row.getBuffer("bytes").getBytes() : null));
+                return;
+            }
+            rows.pause();
+            pending[0] = images.read(null, mri.id(), mri.imageSha256()).map(found -> {
+                // a row whose image is gone is left out, as the database's join leaves it out
+                found.ifPresent(image -> emit.accept(encoder.row(mri, image)));
+                if (!out.writeQueueFull()) {
+                    rows.resume();
+                }
+                return (Void) null;
+            });
+            pending[0].onFailure(error -> {
+                fail.run();
+                done.tryFail(error);
+            });
         });
         return done.future();
     }
@@ -178,13 +204,11 @@ public final class MriExport {
             return request.images() || request.format() != Format.CSV ? Buffer.buffer() : csvHeader();
         }
 
-        Buffer row(Row row) {
-            MriRow mri = MriRepository.toRow(row);
+        Buffer row(MriRow mri, byte[] bytes) {
             count++;
             if (!request.images()) {
                 return line(mri);
             }
-            byte[] bytes = row.getBuffer("bytes").getBytes();
             String name = "images/" + mri.id() + "." + ImageFormat.ofContentType(mri.contentType()).extension();
             Buffer out = Tar.entry(name, bytes, mri.createdAt().toEpochSecond());
             if (manifestRows == 0 && request.format() == Format.CSV) {

@@ -1,21 +1,31 @@
 package org.mriclassifier.mri;
 
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.mriclassifier.mri.images.ImageStore;
 
-/** All SQL on the mri and mri_image tables. Callers pass the pool, or a connection inside a transaction. */
+/**
+ * All SQL on the mri table; the image bytes through the {@link ImageStore}. Callers pass the pool, or a connection
+ * inside a transaction.
+ */
 public final class MriRepository {
+
+    private final ImageStore images;
+
+    public MriRepository(ImageStore images) {
+        this.images = images;
+    }
 
     public static final String UNIQUE_IMAGE = "mri_hospital_sha256_key";
 
@@ -42,8 +52,11 @@ public final class MriRepository {
     public record Cursor(OffsetDateTime createdAt, UUID id) {
     }
 
-    /** Inserts the row and its bytes; one transaction, so neither exists without the other. */
-    public Future<MriRow> insert(SqlClient tx, NewRow r) {
+    /**
+     * Inserts the row, then its bytes (into mri_image, or as an object), both before the transaction commits: a
+     * row never commits without its bytes; bytes whose transaction failed are released by the caller.
+     */
+    public Future<MriRow> insert(SqlConnection tx, NewRow r) {
         return tx.preparedQuery("""
                         INSERT INTO mri (id, gender, hospital, label, prediction, probability, model_version, image_sha256,
                                          content_type, size_bytes, width, height, created_by, created_by_name,
@@ -56,8 +69,7 @@ public final class MriRepository {
                         .addInteger(r.bytes().length).addInteger(r.width()).addInteger(r.height())
                         .addUUID(r.createdBy()).addString(r.createdByName())
                         .addBoolean(r.unfamiliar()).addFloat(r.unfamiliarScore()))
-                .compose(rows -> tx.preparedQuery("INSERT INTO mri_image (mri_id, bytes) VALUES ($1, $2)")
-                        .execute(Tuple.of(r.id(), Buffer.buffer(r.bytes())))
+                .compose(rows -> images.write(tx, r.id(), r.sha256(), r.bytes())
                         .map(done -> toRow(rows.iterator().next())));
     }
 
@@ -78,6 +90,17 @@ public final class MriRepository {
     }
 
     public Future<Optional<Image>> findImage(SqlClient db, UUID id) {
+        if (!images.inDatabase()) {
+            return db.preparedQuery("SELECT hospital, content_type, image_sha256 FROM mri WHERE id = $1").execute(Tuple.of(id))
+                    .compose(rows -> {
+                        if (rows.size() == 0) {
+                            return Future.succeededFuture(Optional.<Image>empty());
+                        }
+                        Row row = rows.iterator().next();
+                        return images.read(db, id, row.getString("image_sha256")).map(bytes -> bytes.map(b -> new Image(
+                                row.getString("hospital"), b, row.getString("content_type"), row.getString("image_sha256"))));
+                    });
+        }
         return db.preparedQuery("""
                         SELECT m.hospital, m.content_type, m.image_sha256, i.bytes
                         FROM mri m JOIN mri_image i ON i.mri_id = m.id WHERE m.id = $1""")
