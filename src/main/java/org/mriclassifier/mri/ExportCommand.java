@@ -90,19 +90,19 @@ public final class ExportCommand implements Callable<Integer> {
                     Path.of(config.getString("data_dir", "./data")));
             try {
                 Pool pool = PoolFactory.shared(vertx, PoolFactory.describe(database.target(), config.getJsonObject("db")));
-                ImageStore images = ImageStores.create(vertx, config.getJsonObject("images")).await();
+                ImageStore store = ImageStores.create(vertx, config.getJsonObject("images")).await();
                 AsyncFile file = vertx.fileSystem().open(out.toString(),
                         new OpenOptions().setWrite(true).setCreate(true).setTruncateExisting(true)).await();
                 long rows;
                 try {
-                    rows = MriExport.run(pool, images, request, file).await();
+                    rows = MriExport.run(pool, store, request, file).await();
                 } finally {
                     file.close().await();
                 }
                 AuditTrail.append(pool, new AuditTrail.Entry(null, Actor.system("export").toJson(), hospital,
                         "mri.export", "mri", null, "success", null,
                         new JsonObject().put("rows", rows).put("images", images).put("format", format))).await();
-                images.close().await();
+                store.close().await();
                 pool.close().await();
                 System.out.printf("%d rows exported to %s%n", rows, out);
                 return 0;
