@@ -189,8 +189,13 @@ public final class MriRepository {
             parts.add(db.preparedQuery(COUNTS_TOTAL).execute(countArgs(q)));
         }
         if (plan.days()) {
-            parts.add(db.preparedQuery(COUNTS_BY_DAY).execute(countArgs(q)
-                    .addLocalDate(plan.firstDay()).addLocalDate(plan.endDay())));
+            // one hospital (the caller's scope or the filter): its slice of the primary key (hospital, day, ...);
+            // a prepared statement's generic plan cannot use an index for "$1 IS NULL OR hospital = $1"
+            String hospital = q.scopeHospital() != null ? q.scopeHospital() : q.hospital();
+            parts.add(hospital == null
+                    ? db.preparedQuery(COUNTS_BY_DAY).execute(countArgs(q).addLocalDate(plan.firstDay()).addLocalDate(plan.endDay()))
+                    : db.preparedQuery(COUNTS_BY_DAY_OF_HOSPITAL).execute(countArgs(q).addLocalDate(plan.firstDay())
+                            .addLocalDate(plan.endDay()).addString(hospital)));
         }
         for (SummaryPlan.Range range : plan.scans()) {
             parts.add(db.preparedQuery(SCAN_RANGE).execute(filterArgs(q, range.from(), range.to())));
@@ -228,6 +233,12 @@ public final class MriRepository {
     /** Whole UTC days [$8, $9); an open end is an infinite date, so the day index serves it in any plan. */
     private static final String COUNTS_BY_DAY = """
             SELECT label, prediction, sum(n)::bigint AS n FROM mri_counts WHERE %s
+              AND day >= coalesce($8::date, '-infinity'::date) AND day < coalesce($9::date, 'infinity'::date)
+            GROUP BY 1, 2""".formatted(COUNT_FILTERS);
+
+    /** As {@link #COUNTS_BY_DAY} for one hospital ($10): a range of the primary key. */
+    private static final String COUNTS_BY_DAY_OF_HOSPITAL = """
+            SELECT label, prediction, sum(n)::bigint AS n FROM mri_counts WHERE %s AND hospital = $10
               AND day >= coalesce($8::date, '-infinity'::date) AND day < coalesce($9::date, 'infinity'::date)
             GROUP BY 1, 2""".formatted(COUNT_FILTERS);
 
