@@ -158,33 +158,22 @@ public final class MriRepository {
 
     /** One page, newest first; the row after the last one is fetched only to know whether there is more. */
     public Future<List<MriRow>> page(SqlClient db, ListQuery q) {
-        // one hospital (the caller's scope or the filter): "hospital = $13" lets even a generic plan walk that
-        // hospital's (hospital, created_at, id) index; "$1 IS NULL OR hospital = $1" alone walks every hospital's rows
-        String hospital = q.scopeHospital() != null ? q.scopeHospital() : q.hospital();
         Tuple args = filterArgs(q)
                 .addOffsetDateTime(q.after() == null ? null : q.after().createdAt())
                 .addUUID(q.after() == null ? null : q.after().id())
                 .addInteger(q.limit() + 1);
-        return db.preparedQuery(hospital == null ? PAGE : PAGE_OF_HOSPITAL)
-                .execute(hospital == null ? args : args.addString(hospital))
+        return db.preparedQuery("""
+                        SELECT %s FROM mri WHERE %s
+                          AND ($10::timestamptz IS NULL OR (created_at, id) < ($10, $11::uuid))
+                        ORDER BY created_at DESC, id DESC
+                        LIMIT $12""".formatted(COLUMNS, FILTERS))
+                .execute(args)
                 .map(rows -> {
                     List<MriRow> list = new ArrayList<>(rows.size());
                     rows.forEach(row -> list.add(toRow(row)));
                     return list;
                 });
     }
-
-    private static final String PAGE = """
-            SELECT %s FROM mri WHERE %s
-              AND ($10::timestamptz IS NULL OR (created_at, id) < ($10, $11::uuid))
-            ORDER BY created_at DESC, id DESC
-            LIMIT $12""".formatted(COLUMNS, FILTERS);
-
-    private static final String PAGE_OF_HOSPITAL = """
-            SELECT %s FROM mri WHERE hospital = $13 AND %s
-              AND ($10::timestamptz IS NULL OR (created_at, id) < ($10, $11::uuid))
-            ORDER BY created_at DESC, id DESC
-            LIMIT $12""".formatted(COLUMNS, FILTERS);
 
     /**
      * Counts of every row matching the filters, by ground-truth class and by prediction, read from the counters the
