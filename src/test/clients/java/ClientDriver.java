@@ -211,6 +211,10 @@ public final class ClientDriver {
                 && rows.getSummary().getTotal() == 1, "one matching row, got " + rows);
         ok("listMri with filters");
 
+        List<String> exported = Files.readAllLines(mri.exportMri(hospital, null, null, null, null, null, null, "csv", false).toPath());
+        check(exported.size() == 2 && exported.get(1).startsWith(id.toString()), "the exported row, got " + exported);
+        ok("exportMri (csv)");
+
         expectProblem(client, 428, () -> mri.updateMri(id, new MriPatch().propertyClass(MriClass.HEALTHY), null),
                 "updateMri without If-Match");
         ApiResponse<MriRecord> changed = mri.updateMriWithHttpInfo(id, new MriPatch().propertyClass(MriClass.HEALTHY), rowTag);

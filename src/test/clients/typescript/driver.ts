@@ -149,6 +149,10 @@ async function main() {
     check(rows.items.length === 1 && rows.items[0].id === id && rows.summary?.total === 1, `one matching row, got ${JSON.stringify(rows)}`);
     ok('listMri with filters');
 
+    const exported = await (await mri.exportMriRaw({ hospital, format: 'csv' })).raw.text();
+    check(exported.split('\r\n')[1]?.startsWith(id), `the exported row first, got ${exported}`);
+    ok('exportMri (csv)');
+
     await expectProblem(428, () => mri.updateMri({ id, mriPatch: { _class: MriClass.Healthy } }), 'updateMri without If-Match');
     const changed = await mri.updateMriRaw({ id, mriPatch: { _class: MriClass.Healthy }, ifMatch: rowTag });
     const changedTag = etag(changed);

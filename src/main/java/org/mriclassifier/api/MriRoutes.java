@@ -4,14 +4,22 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import org.mriclassifier.bus.Addresses;
 import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.bus.Services;
+import io.vertx.sqlclient.Pool;
+import java.time.Instant;
+import org.mriclassifier.auth.Actor;
+import org.mriclassifier.mri.MriExport;
+import org.mriclassifier.mri.images.ImageStore;
 import org.mriclassifier.mri.StoredImage;
 import org.mriclassifier.mri.UploadCommand;
 import org.mriclassifier.vision.ImageFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The MRI routes. The upload's body was read by {@link UploadReader}; everything else comes from the validated
@@ -22,18 +30,29 @@ final class MriRoutes {
     /** Under the HTTP request timeout (30 s), so the client hears the service's answer, not the router's. */
     static final long UPLOAD_TIMEOUT_MS = 25_000;
 
+    private static final Logger LOG = LoggerFactory.getLogger(MriRoutes.class);
+
     private final long maxImageBytes;
     private final UploadBudget uploads;
+    private final Pool pool;
+    private final ImageStore images;
 
-    MriRoutes(long maxImageBytes, UploadBudget uploads) {
+    /**
+     * @param pool   the shared pool: the export streams from a database cursor here, not over the event bus
+     * @param images where the export reads the images from
+     */
+    MriRoutes(long maxImageBytes, UploadBudget uploads, Pool pool, ImageStore images) {
         this.maxImageBytes = maxImageBytes;
         this.uploads = uploads;
+        this.pool = pool;
+        this.images = images;
     }
 
     void mount(RouterBuilder rb) {
         // the contract keeps describing the multipart body; vertx-openapi 5.0.x would corrupt its bytes
         rb.getRoute("uploadMri").setDoValidation(false).addHandler(this::uploadMri);
         rb.getRoute("listMri").addHandler(this::listMri);
+        rb.getRoute("exportMri").addHandler(this::exportMri);
         rb.getRoute("replaceMri").addHandler(this::changeMri);
         rb.getRoute("updateMri").addHandler(this::changeMri);
         // Operations whose only input is the row id: vertx-openapi 5.0.x validates each parameter on a worker
@@ -90,6 +109,45 @@ final class MriRoutes {
         Http.call(ctx, Addresses.MRI_LIST, command)
                 .onSuccess(page -> Http.sendJson(ctx, 200, page))
                 .onFailure(ctx::fail);
+    }
+
+    /**
+     * Streams the rows the caller may read (the list's filters and hospital scope) from a database cursor, with
+     * backpressure: the cursor waits while the response's queue is full. A failure before the first bytes is a
+     * problem; after them, the connection is reset so the client sees an incomplete body, never a short "success".
+     */
+    private void exportMri(RoutingContext ctx) {
+        JsonObject command = new JsonObject();
+        for (String filter : new String[] {"hospital", "gender", "class", "prediction", "from", "to", "format"}) {
+            command.put(filter, Http.query(ctx, filter));
+        }
+        command.put("unfamiliar", Http.queryBoolean(ctx, "unfamiliar")).put("images", Http.queryBoolean(ctx, "images"));
+        Actor actor = Http.actor(ctx);
+        MriExport.Request request;
+        try {
+            request = MriExport.request(actor, command);
+        } catch (ServiceException e) {
+            ctx.fail(e);
+            return;
+        }
+        ctx.vertx().eventBus().publish(Addresses.MRI_EVENTS_ACCESSED, new JsonObject()
+                .put("action", "mri.export").putNull("id").put("hospital", request.query().hospital())
+                .put("actor", actor.toJson()).put("at", Instant.now().toString()));
+        HttpServerResponse response = ctx.response().setChunked(true)
+                .putHeader("Content-Type", request.contentType())
+                .putHeader("Content-Disposition", "attachment; filename=\"" + request.fileName() + "\"")
+                .putHeader("Cache-Control", "no-store")
+                .putHeader("X-Content-Type-Options", "nosniff");
+        MriExport.run(pool, images, request, response).onComplete(result -> {
+            if (result.succeeded()) {
+                response.end();
+            } else if (!response.headWritten()) {
+                ctx.fail(result.cause());
+            } else if (!response.closed()) {
+                LOG.warn("Export for request {} stopped part-way: {}", actor.requestId(), result.cause().getMessage());
+                response.reset();
+            }
+        });
     }
 
     private void getMri(RoutingContext ctx) {

@@ -29,6 +29,8 @@ import org.mriclassifier.inference.Prediction;
 import org.mriclassifier.inference.ServedModel;
 import org.mriclassifier.models.ModelRegistry;
 import org.mriclassifier.mri.MriRepository.ListQuery;
+import org.mriclassifier.mri.images.ImageStore;
+import org.mriclassifier.mri.images.ImageStores;
 import org.mriclassifier.vision.Sha256;
 import org.mriclassifier.vision.VisionJob;
 import org.mriclassifier.vision.VisionResult;
@@ -51,7 +53,8 @@ public final class MriService extends VerticleBase {
     private final InferenceMetrics metrics;
     private final ClassificationLoad load;
     private final ModelRegistry models;
-    private final MriRepository repository = new MriRepository();
+    private MriRepository repository;
+    private ImageStore images;
     private Admissions admissions;
     private Pool pool;
     private int pageSizeMax;
@@ -74,7 +77,16 @@ public final class MriService extends VerticleBase {
         admissions = new Admissions(load, mri.getInteger("max_classifications_per_user", 24),
                 mri.getLong("max_classification_bytes_in_flight", 256L << 20));
         EventBus bus = vertx.eventBus();
-        return Future.all(List.of(
+        return ImageStores.create(vertx, config().getJsonObject("images")).compose(store -> {
+            images = store;
+            repository = new MriRepository(store);
+            // what a crash between an image's write and its row's commit left behind (object stores only)
+            store.sweep(pool).onSuccess(n -> {
+                if (n > 0) {
+                    LOG.info("Removed {} stored image(s) that no row references", n);
+                }
+            }).onFailure(error -> LOG.warn("The image store's sweep failed: {}", error.getMessage()));
+            return Future.all(List.of(
                 bus.<UploadCommand>localConsumer(Addresses.MRI_UPLOAD, this::upload).completion(),
                 bus.<JsonObject>localConsumer(Addresses.MRI_IMAGE, this::image).completion(),
                 Services.serve(bus, Addresses.MRI_GET, this::get),
@@ -82,6 +94,12 @@ public final class MriService extends VerticleBase {
                 Services.serve(bus, Addresses.MRI_UPDATE, this::update),
                 Services.serve(bus, Addresses.MRI_DELETE, this::delete),
                 Services.serve(bus, Addresses.MRI_CLASSIFY, this::classify)));
+        });
+    }
+
+    @Override
+    public Future<?> stop() {
+        return images == null ? Future.succeededFuture() : images.close();
     }
 
     // ---- upload ------------------------------------------------------------------------------------------
@@ -131,7 +149,9 @@ public final class MriService extends VerticleBase {
                         outcome.vision().format().contentType(), outcome.vision().width(), outcome.vision().height(),
                         actor.id() == null ? null : UUID.fromString(actor.id()), actor.userName(), outcome.vision().stored(),
                         outcome.prediction().unfamiliar(), scoreOrNull(outcome.prediction())))
-                        .compose(row -> audited(tx, "created", actor, row)))))
+                        .compose(row -> audited(tx, "created", actor, row)))
+                        // the bytes may have been written before the transaction failed
+                        .recover(error -> released(outcome.vision().sha256()).compose(v -> Future.failedFuture(error)))))
                 // a concurrent upload of the same bytes won the race
                 .recover(error -> Future.failedFuture(DbErrors.isUniqueViolation(error, MriRepository.UNIQUE_IMAGE)
                         ? new ServiceException(409, "this image is already stored for this hospital", "file") : error))
@@ -335,6 +355,7 @@ public final class MriService extends VerticleBase {
                     }
                     return repository.delete(tx, id).compose(v -> audited(tx, "deleted", actor, row));
                 }))
+                .compose(deleted -> released(deleted.imageSha256()).map(deleted))
                 .map(deleted -> {
                     changed("deleted", actor, deleted);
                     return new JsonObject().put("id", id.toString());
@@ -420,6 +441,17 @@ public final class MriService extends VerticleBase {
                 .put("target_type", "mri").put("target_id", id == null ? null : id.toString())
                 .put("status", hidden ? 404 : 403).put("reason", decision.reason()).put("at", Instant.now().toString()));
         return hidden ? noSuchRow(id) : ServiceException.forbidden(decision.reason());
+    }
+
+    /**
+     * The image store drops bytes no committed row references. A failure here only leaves an unreferenced object
+     * for the next start's sweep: it is logged, never the answer's failure.
+     */
+    private Future<Void> released(String sha256) {
+        return images.release(pool, sha256).recover(error -> {
+            LOG.warn("Releasing stored image {} failed (the next start's sweep removes it): {}", sha256, error.getMessage());
+            return Future.succeededFuture();
+        });
     }
 
     private static Float scoreOrNull(Prediction prediction) {
