@@ -202,6 +202,10 @@ public final class ClientDriver {
         check(Arrays.equals(bytes, image), "the image bytes exactly as uploaded");
         ok("getMriImage");
 
+        byte[] heatmap = Files.readAllBytes(mri.getMriHeatmap(id, true).toPath());
+        check(heatmap.length > 8 && heatmap[1] == 'P' && heatmap[2] == 'N' && heatmap[3] == 'G', "the raw heat map, a PNG");
+        ok("getMriHeatmap");
+
         MriPage rows = mri.listMri(hospital, Gender.FEMALE, "tumor", uploaded.getPrediction(),
                 OffsetDateTime.now().minusHours(1), OffsetDateTime.now().plusHours(1), null, 10, uploaded.getUnfamiliar());
         check(rows.getItems().size() == 1 && id.equals(rows.getItems().get(0).getId()) && rows.getSummary() != null

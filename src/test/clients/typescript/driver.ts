@@ -144,6 +144,10 @@ async function main() {
     check(image.length === bytes.length && image.every((b, i) => b === bytes[i]), 'the image bytes exactly as uploaded');
     ok('getMriImage');
 
+    const heatmap = new Uint8Array(await (await mri.getMriHeatmap({ id, raw: true })).arrayBuffer());
+    check(heatmap.length > 8 && heatmap[1] === 0x50 && heatmap[2] === 0x4e && heatmap[3] === 0x47, 'the raw heat map, a PNG');
+    ok('getMriHeatmap');
+
     const rows = await mri.listMri({ hospital, gender: Gender.Female, _class: 'tumor', prediction: uploaded.prediction,
         from: new Date(Date.now() - 3600_000), to: new Date(Date.now() + 3600_000), limit: 10, unfamiliar: uploaded.unfamiliar });
     check(rows.items.length === 1 && rows.items[0].id === id && rows.summary?.total === 1, `one matching row, got ${JSON.stringify(rows)}`);

@@ -32,6 +32,8 @@ import org.mriclassifier.inference.Classifier;
 import org.mriclassifier.inference.InferenceBatcher;
 import org.mriclassifier.inference.InferenceMetrics;
 import org.mriclassifier.inference.ModelRunner;
+import org.mriclassifier.inference.HeatmapRunner;
+import org.mriclassifier.mri.HeatmapService;
 import org.mriclassifier.lifecycle.Lifecycle;
 import org.mriclassifier.lifecycle.Observability;
 import org.mriclassifier.mri.ClassificationLoad;
@@ -181,7 +183,10 @@ public final class Server {
                 .compose(v -> record(deployments, vertx.deployVerticle(
                         new InferenceBatcher(classifier.descriptor(), metrics), single)))
                 .compose(v -> unlessCancelled(cancelled))
-                .compose(v -> record(deployments, vertx.deployVerticle(new MriService(metrics, load), single)));
+                .compose(v -> record(deployments, vertx.deployVerticle(new MriService(metrics, load), single)))
+                .compose(v -> record(deployments, vertx.deployVerticle(() -> new HeatmapRunner(classifier),
+                        workers(verticleConfig, "mri-heatmap", 1))))
+                .compose(v -> record(deployments, vertx.deployVerticle(new HeatmapService(), single)));
         if (withHttp) {
             TokenIssuer tokens = new TokenIssuer(vertx, foundation.jwtKey(), config.getJsonObject("jwt"));
             UploadBudget uploads = UploadBudget.fromConfig(config.getJsonObject("mri"));

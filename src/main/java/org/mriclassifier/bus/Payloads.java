@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.WeakHashMap;
 import org.mriclassifier.inference.BatchJob;
 import org.mriclassifier.inference.BatchResult;
+import org.mriclassifier.inference.Heatmap;
 import org.mriclassifier.inference.InferenceJob;
 import org.mriclassifier.inference.Prediction;
 import org.mriclassifier.mri.StoredImage;
@@ -17,7 +18,7 @@ import org.mriclassifier.vision.VisionResult;
 public final class Payloads {
 
     static final List<Class<?>> TYPES = List.of(UploadCommand.class, VisionJob.class, VisionResult.class,
-            InferenceJob.class, Prediction.class, BatchJob.class, BatchResult.class, StoredImage.class);
+            InferenceJob.class, Prediction.class, BatchJob.class, BatchResult.class, StoredImage.class, Heatmap.class);
 
     private static final Map<EventBus, Boolean> REGISTERED = new WeakHashMap<>();
 
