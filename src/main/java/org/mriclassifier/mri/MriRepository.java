@@ -21,7 +21,8 @@ public final class MriRepository {
 
     private static final String COLUMNS = """
             id, gender, hospital, label, prediction, probability, model_version, image_sha256, content_type,
-            size_bytes, width, height, created_by_name, created_at, updated_at, version, unfamiliar, unfamiliar_score""";
+            size_bytes, width, height, created_by_name, created_at, updated_at, version, unfamiliar, unfamiliar_score,
+            updated_by_name""";
 
     /** A new row and its bytes. */
     public record NewRow(UUID id, String gender, String hospital, String label, String prediction, float probability,
@@ -93,22 +94,23 @@ public final class MriRepository {
     }
 
     /** Writes the new metadata of a locked row, moving its version on. */
-    public Future<MriRow> updateMetadata(SqlClient tx, UUID id, String gender, String label, String hospital) {
+    public Future<MriRow> updateMetadata(SqlClient tx, UUID id, String gender, String label, String hospital, String actorName) {
         return tx.preparedQuery("""
-                        UPDATE mri SET gender = $2, label = $3, hospital = $4, version = version + 1, updated_at = now()
+                        UPDATE mri SET gender = $2, label = $3, hospital = $4, version = version + 1, updated_at = now(),
+                                       updated_by_name = $5
                         WHERE id = $1 RETURNING %s""".formatted(COLUMNS))
-                .execute(Tuple.of(id, gender, label, hospital))
+                .execute(Tuple.of(id, gender, label, hospital, actorName))
                 .map(rows -> toRow(rows.iterator().next()));
     }
 
     public Future<MriRow> updatePrediction(SqlClient tx, UUID id, String prediction, float probability, String modelVersion,
-                                           boolean unfamiliar, Float unfamiliarScore) {
+                                           boolean unfamiliar, Float unfamiliarScore, String actorName) {
         return tx.preparedQuery("""
                         UPDATE mri SET prediction = $2, probability = $3, model_version = $4, unfamiliar = $5,
-                                       unfamiliar_score = $6, version = version + 1, updated_at = now()
+                                       unfamiliar_score = $6, version = version + 1, updated_at = now(), updated_by_name = $7
                         WHERE id = $1 RETURNING %s""".formatted(COLUMNS))
                 .execute(Tuple.tuple().addUUID(id).addString(prediction).addFloat(probability).addString(modelVersion)
-                        .addBoolean(unfamiliar).addFloat(unfamiliarScore))
+                        .addBoolean(unfamiliar).addFloat(unfamiliarScore).addString(actorName))
                 .map(rows -> toRow(rows.iterator().next()));
     }
 
@@ -188,6 +190,6 @@ public final class MriRepository {
                 row.getString("image_sha256"), row.getString("content_type"), row.getInteger("size_bytes"),
                 row.getInteger("width"), row.getInteger("height"), row.getString("created_by_name"),
                 row.getOffsetDateTime("created_at"), row.getOffsetDateTime("updated_at"), row.getInteger("version"),
-                row.getBoolean("unfamiliar"), row.getFloat("unfamiliar_score"));
+                row.getBoolean("unfamiliar"), row.getFloat("unfamiliar_score"), row.getString("updated_by_name"));
     }
 }
