@@ -113,6 +113,8 @@ public final class HttpVerticle extends VerticleBase {
         new UserRoutes(principals).mount(rb);
         new MriRoutes(config().getJsonObject("vision").getLong("max_image_bytes", 10L << 20), uploads).mount(rb);
         operations.mount(rb);
+        WebPage page = new WebPage();
+        page.mount(rb);
 
         Router router = rb.createRouter();
         router.route().order(-30).handler(new RequestLog(contract));
@@ -138,6 +140,7 @@ public final class HttpVerticle extends VerticleBase {
             }
         });
         operations.mountAssets(router);
+        page.mountAssets(router);
         RouteInventory.check(contract, rb, router);
 
         FailureHandler failures = new FailureHandler(bodyLimit);

@@ -1,0 +1,281 @@
+package org.mriclassifier.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.mriclassifier.testing.TestImages;
+import org.mriclassifier.testing.TestServer;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web page in a real browser: Debian's chromium, headless, driven through chromedriver by Selenium, against a real
+ * server (embedded PostgreSQL, the shipped model). Screenshots of the main screens go to target/screenshots, and to
+ * the folder named by -Dscreenshots.dir (docs/img refreshes the README's pictures).
+ */
+@DisplayName("The web page, in Chromium")
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class WebPageBrowserTest {
+
+    static final String HOSPITAL = TestServer.ADMIN_HOSPITAL;
+    static Vertx vertx;
+    static TestServer server;
+    static String admin;
+    static String base;
+
+    WebDriver browser;
+    WebDriverWait wait;
+
+    @BeforeAll
+    static void start() throws Exception {
+        vertx = Vertx.vertx();
+        server = await(TestServer.start(vertx));
+        admin = await(server.adminToken());
+        await(server.createUser(admin, "web-doctor", HOSPITAL, "doctor"));
+        await(server.createUser(admin, "web-tech", HOSPITAL, "technician"));
+        base = "http://127.0.0.1:" + server.port;
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        await(server.stop());
+        await(vertx.close());
+    }
+
+    static <T> T await(Future<T> future) throws Exception {
+        return future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    }
+
+    @BeforeEach
+    void openBrowser() {
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=1280,1000", "--lang=en-GB");
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new java.io.File(System.getenv().getOrDefault("CHROMEDRIVER", "/usr/bin/chromedriver")))
+                .build();
+        browser = new ChromeDriver(service, options);
+        wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+    }
+
+    @AfterEach
+    void closeBrowser() {
+        if (browser != null) {
+            browser.quit();
+        }
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------
+
+    void logIn(String email, String password) {
+        browser.get(base + "/");
+        WebElement form = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-form")));
+        form.findElement(By.name("email")).sendKeys(email);
+        form.findElement(By.name("password")).sendKeys(password);
+        form.findElement(By.cssSelector("button[type=submit]")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("nav")));
+    }
+
+    void go(String hash) {
+        ((JavascriptExecutor) browser).executeScript("location.hash = arguments[0]", hash);
+    }
+
+    /** Waits until the image has loaded and has pixels (an object URL of what the API answered). */
+    void loaded(WebElement image) {
+        wait.until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
+                "return arguments[0].complete && arguments[0].naturalWidth > 0", image)));
+    }
+
+    void screenshot(String name) throws IOException {
+        byte[] png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
+        Path target = Path.of("target", "screenshots");
+        Files.createDirectories(target);
+        Files.write(target.resolve(name + ".png"), png);
+        String extra = System.getProperty("screenshots.dir");
+        if (extra != null && !extra.isBlank()) {
+            Files.createDirectories(Path.of(extra));
+            Files.write(Path.of(extra, name + ".png"), png);
+        }
+    }
+
+    /** The page broke no rule of its Content-Security-Policy and threw no error. */
+    void noConsoleErrors() {
+        List<LogEntry> severe = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+                // a refused action the test provokes on purpose is logged by the browser as a failed resource
+                .filter(e -> !e.getMessage().contains("status of 403") && !e.getMessage().contains("status of 412"))
+                .toList();
+        assertTrue(severe.isEmpty(), "browser console errors: " + severe);
+    }
+
+    static Path realSlice() {
+        Path slice = TestImages.datasets().resolve("brain-mri-253/yes/Y1.jpg").toAbsolutePath().normalize();
+        assertTrue(Files.isRegularFile(slice), slice + " is needed");
+        return slice;
+    }
+
+    // ---- the tests ------------------------------------------------------------------------------------------
+
+    @Test
+    @DisplayName("a doctor logs in, uploads a real slice, sees the prediction and the heat map, filters the list, confirms a label, meets a concurrent edit's 412, reloads, saves, and logs out")
+    void doctorsDay() throws Exception {
+        logIn("web-doctor@test.example", "web-doctor-password");
+        assertEquals("", browser.findElement(By.id("notice")).getText());
+
+        // upload through the file chooser (a drop is the same code path: send() with a FileList)
+        browser.findElement(By.id("files")).sendKeys(realSlice().toString());
+        WebElement result = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#results li[data-id]")));
+        String id = result.getAttribute("data-id");
+        String prediction = result.findElement(By.cssSelector("[data-field=prediction]")).getText();
+        assertTrue(List.of("tumor", "healthy").contains(prediction), prediction);
+        assertTrue(result.findElement(By.cssSelector("[data-field=probability]")).getText().endsWith("%"));
+        assertFalse(result.findElement(By.cssSelector("[data-field=unfamiliar]")).getText().isBlank());
+        loaded(result.findElement(By.cssSelector("img.scan")));
+        loaded(result.findElement(By.cssSelector("img.heatmap")));
+        screenshot("web-upload");
+
+        // the list, filtered by the prediction: counts and a thumbnail of the new row
+        go("#/browse");
+        WebElement filters = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("filters")));
+        new Select(filters.findElement(By.name("prediction"))).selectByValue(prediction);
+        new Select(filters.findElement(By.name("class"))).selectByValue("none");
+        filters.findElement(By.cssSelector("button[type=submit]")).click();
+        WebElement tile = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#rows li[data-id='" + id + "']")));
+        wait.until(ExpectedConditions.textToBe(By.id("total"), "1"));
+        assertTrue(browser.findElement(By.id("by-prediction")).getText().contains(prediction + ": 1"));
+        loaded(tile.findElement(By.tagName("img")));
+        screenshot("web-browse");
+
+        // open the row; meanwhile someone else changes it (the admin, through the API)
+        tile.findElement(By.tagName("a")).click();
+        WebElement labelForm = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#row[data-version='1'] #label-form")));
+        loaded(browser.findElement(By.cssSelector("#row img.heatmap")));
+        HttpResponse<Buffer> read = await(server.request(HttpMethod.GET, "/MRI/" + id, admin).send());
+        HttpResponse<Buffer> concurrent = await(server.request(HttpMethod.PATCH, "/MRI/" + id, admin)
+                .putHeader("If-Match", read.getHeader("ETag")).sendJsonObject(new JsonObject().put("gender", "female")));
+        assertEquals(200, concurrent.statusCode(), concurrent.bodyAsString());
+
+        new Select(labelForm.findElement(By.name("class"))).selectByValue("tumor");
+        labelForm.findElement(By.cssSelector("button[type=submit]")).click();
+        WebElement stale = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("stale")));
+        assertTrue(stale.getText().contains("by admin"), "the page says who changed the row: " + stale.getText());
+        screenshot("web-stale-edit");
+        stale.findElement(By.id("reload")).click();
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("stale")));
+        labelForm = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#row[data-version='2'] #label-form")));
+        new Select(labelForm.findElement(By.name("class"))).selectByValue("tumor");
+        labelForm.findElement(By.cssSelector("button[type=submit]")).click();
+        wait.until(ExpectedConditions.textToBe(By.cssSelector("#row[data-version='3'] [data-field=class]"), "tumor"));
+        assertTrue(browser.findElement(By.id("notice")).getText().contains("saved"));
+        loaded(browser.findElement(By.cssSelector("#row img.heatmap")));
+        screenshot("web-row");
+        JsonObject stored = await(server.request(HttpMethod.GET, "/MRI/" + id, admin).send()).bodyAsJsonObject();
+        assertEquals("tumor", stored.getString("class"));
+        assertEquals("female", stored.getString("gender"), "the concurrent change survived");
+        assertEquals("web-doctor", stored.getString("updated_by"));
+        assertTrue(browser.findElements(By.id("delete")).isEmpty(), "doctors do not delete");
+
+        noConsoleErrors();
+        browser.findElement(By.id("logout")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-form")));
+        assertTrue(browser.findElement(By.id("notice")).getText().contains("logged out"));
+    }
+
+    @Test
+    @DisplayName("a technician sees no delete button and no label form; deleting anyway from the page's own API client answers 403")
+    void technicianCannotDelete() throws Exception {
+        byte[] scan = TestImages.real("brain-mri-253/no/10 no.jpg");
+        HttpResponse<Buffer> created = await(server.upload(admin, scan, "image/jpeg", "male", HOSPITAL, null));
+        assertTrue(created.statusCode() == 201 || created.statusCode() == 409, created.bodyAsString());
+        String id = created.statusCode() == 201 ? created.bodyAsJsonObject().getString("id")
+                : created.bodyAsJsonObject().getString("detail").replaceAll(".*/MRI/", "");
+
+        logIn("web-tech@test.example", "web-tech-password");
+        assertFalse(browser.findElement(By.cssSelector("[data-nav=users]")).isDisplayed(), "technicians manage no users");
+        go("#/mri/" + id);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("classify")));
+        assertTrue(browser.findElements(By.id("delete")).isEmpty(), "no delete button for a technician");
+        assertTrue(browser.findElements(By.id("label-form")).isEmpty(), "no label form for a technician");
+
+        Object status = ((JavascriptExecutor) browser).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                import('/app/api.js').then((api) => api.request('DELETE', '/MRI/' + arguments[0]))
+                    .then(() => done(204), (e) => done(e.status));""", id);
+        assertEquals(403L, status);
+        assertEquals(200, await(server.request(HttpMethod.GET, "/MRI/" + id, admin).send()).statusCode(), "the row is still there");
+
+        // the token stops working (here: an admin moves the technician to another hospital, which revokes it, as
+        // expiry does): the next action says so plainly and shows the login form
+        HttpResponse<Buffer> user = await(server.request(HttpMethod.GET, "/users/web-tech", admin).send());
+        HttpResponse<Buffer> moved = await(server.request(HttpMethod.PATCH, "/users/web-tech", admin)
+                .putHeader("If-Match", user.getHeader("ETag")).sendJsonObject(new JsonObject().put("user_hospital", "Elsewhere")));
+        assertEquals(200, moved.statusCode(), moved.bodyAsString());
+        Thread.sleep(1_000);
+        go("#/browse");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-form")));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("notice"), "log in again"));
+    }
+
+    @Test
+    @DisplayName("an admin manages users and every user finds the password form; the page is sent with a strict Content-Security-Policy")
+    void adminScreens() throws Exception {
+        HttpResponse<Buffer> page = await(server.client.get("/").send());
+        String csp = page.getHeader("Content-Security-Policy");
+        assertTrue(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline") && csp.contains("default-src 'none'"), csp);
+        assertFalse(page.bodyAsString().contains("<script>"), "no inline script");
+
+        logIn(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        go("#/users");
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#users tr[data-user=web-tech]")));
+        WebElement create = browser.findElement(By.id("create-user"));
+        create.findElement(By.name("user_name")).sendKeys("web-new");
+        create.findElement(By.name("user_email")).sendKeys("web-new@test.example");
+        create.findElement(By.name("user_password")).sendKeys("a long passphrase");
+        new Select(create.findElement(By.name("user_role"))).selectByValue("doctor");
+        create.findElement(By.cssSelector("button[type=submit]")).click();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#users tr[data-user=web-new]")));
+        screenshot("web-users");
+        go("#/account");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("password-form")));
+        screenshot("web-account");
+        noConsoleErrors();
+    }
+}
