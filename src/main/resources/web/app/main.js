@@ -28,6 +28,14 @@ function quiet() {
   clear(notice);
 }
 
+/** An action's failure; a 401 has already ended the session and said why. */
+function failed(error) {
+  if (error.status === 401 && !api.current()) {
+    return;
+  }
+  say(problemText(error), 'error');
+}
+
 function problemText(error) {
   const fields = (error.problem?.errors || []).map((e) => `${e.field}: ${e.detail || e.message || ''}`);
   return [error.message, ...fields].join(' ');
@@ -248,7 +256,7 @@ function browseView(s) {
       more.hidden = !body.next_cursor;
       more.onclick = () => load(body.next_cursor);
     } catch (err) {
-      say(problemText(err), 'error');
+      failed(err);
     }
   };
   load(null);
@@ -310,7 +318,7 @@ function rowView(id) {
             el('p', {}, `Someone else changed this row while you had it open: ${err.message}`), reload));
           reload.focus();
         } else {
-          say(problemText(err), 'error');
+          failed(err);
         }
       }
     });
@@ -321,7 +329,7 @@ function rowView(id) {
           say('Classified again with the current model.', 'ok');
           paint();
         } catch (err) {
-          say(problemText(err), 'error');
+          failed(err);
         }
       } }, 'Re-classify'),
       can.delete(s) ? el('button', { type: 'button', id: 'delete', class: 'danger', onclick: async () => {
@@ -333,7 +341,7 @@ function rowView(id) {
           say('The row is deleted.', 'ok');
           location.hash = '#/browse';
         } catch (err) {
-          say(problemText(err), 'error');
+          failed(err);
         }
       } }, 'Delete') : null);
     const pictures = await Promise.all([image(row.image_url, 'The stored slice', 'scan'),
@@ -378,7 +386,7 @@ function usersView(s) {
       create.reset();
       fill();
     } catch (err) {
-      say(problemText(err), 'error');
+      failed(err);
     }
   });
   const fill = async () => {
@@ -388,7 +396,7 @@ function usersView(s) {
         el('thead', {}, el('tr', {}, ['Name', 'Email', 'Hospital', 'Role', ''].map((h) => el('th', { scope: 'col' }, h)))),
         el('tbody', {}, body.items.map((u) => userRow(s, u, fill))));
     } catch (err) {
-      say(problemText(err), 'error');
+      failed(err);
     }
   };
   fill();
@@ -409,7 +417,7 @@ function userRow(s, u, refresh) {
       say(`${u.user_name} is now ${role.value}.`, 'ok');
       refresh();
     } catch (err) {
-      say(problemText(err), 'error');
+      failed(err);
     }
   } }, 'Save role');
   const remove = el('button', { type: 'button', class: 'danger', disabled: !editable, onclick: async () => {
@@ -421,7 +429,7 @@ function userRow(s, u, refresh) {
       say(`${u.user_name} deleted.`, 'ok');
       refresh();
     } catch (err) {
-      say(problemText(err), 'error');
+      failed(err);
     }
   } }, 'Delete');
   return el('tr', { 'data-user': u.user_name }, el('td', {}, u.user_name), el('td', {}, u.user_email), el('td', {}, u.user_hospital),
@@ -450,7 +458,7 @@ function accountView(s) {
       api.logout();
       say('Your password is changed. Log in with the new one.', 'ok');
     } catch (err) {
-      say(problemText(err), 'error');
+      failed(err);
     }
   });
   return form;
