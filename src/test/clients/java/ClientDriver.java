@@ -119,8 +119,9 @@ public final class ClientDriver {
 
         check(Files.readString(operations.getContract().toPath()).startsWith("openapi: 3.1"), "the contract");
         check(Files.readString(operations.getDocs().toPath()).contains("swagger-ui"), "the documentation page");
+        check(Files.readString(operations.getWebPage().toPath()).contains("/app/main.js"), "the web page");
         check(new OperationsApi(client).metrics().contains("# TYPE"), "metrics in the Prometheus format");
-        ok("getContract, getDocs, metrics");
+        ok("getContract, getDocs, getWebPage, metrics");
 
         // users, on /users/{user_name}
         String name = prefix + "-doctor";

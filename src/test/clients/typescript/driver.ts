@@ -63,8 +63,9 @@ async function main() {
     const text = (await (await operations.getContract()).text());
     check(text.startsWith('openapi: 3.1'), 'the contract');
     check((await (await operations.getDocs()).text()).includes('swagger-ui'), 'the documentation page');
+    check((await (await operations.getWebPage()).text()).includes('/app/main.js'), 'the web page');
     check((await new OperationsApi(config).metrics()).includes('# TYPE'), 'metrics in the Prometheus format');
-    ok('getContract, getDocs, metrics');
+    ok('getContract, getDocs, getWebPage, metrics');
 
     // users, on /users/{user_name}
     const name = `${prefix}-doctor`;

@@ -139,7 +139,9 @@ function uploadView(s) {
   const drop = el('label', { for: 'files', class: 'drop', id: 'drop', tabindex: '0' },
     el('strong', {}, 'Drop MRI slices here'), ' or press Enter to choose files (JPEG or PNG, one or many)');
   const results = el('ul', { class: 'results', id: 'results', 'aria-live': 'polite' });
-  const send = (list) => Array.from(list).forEach((file) => uploadOne(file, { gender: gender.value, hospital: hospital.value, class: label.value }, results));
+  // a few at a time: the server bounds each user's uploads in progress (429 beyond), and a queue is kinder anyway
+  const send = (list) => Array.from(list).forEach((file) => queue(() =>
+    uploadOne(file, { gender: gender.value, hospital: hospital.value, class: label.value }, results)));
   files.addEventListener('change', () => {
     send(files.files);
     files.value = '';
@@ -169,12 +171,31 @@ function uploadView(s) {
     results);
 }
 
+const UPLOADS_AT_ONCE = 3;
+const waiting = [];
+let running = 0;
+
+function queue(start) {
+  waiting.push(start);
+  pump();
+}
+
+function pump() {
+  while (running < UPLOADS_AT_ONCE && waiting.length) {
+    running++;
+    waiting.shift()().finally(() => {
+      running--;
+      pump();
+    });
+  }
+}
+
 function uploadOne(file, fields, results) {
   const bar = el('progress', { max: '100', value: '0', 'aria-label': `Upload of ${file.name}` });
   const status = el('span', { class: 'status' }, 'uploading…');
   const item = el('li', { class: 'card result' }, el('h3', {}, file.name), bar, status);
   results.prepend(item);
-  api.upload(file, fields, (f) => {
+  return api.upload(file, fields, (f) => {
     bar.value = Math.round(f * 100);
     if (f >= 1) {
       status.textContent = 'classifying…';
@@ -237,7 +258,8 @@ function browseView(s) {
   const more = el('button', { type: 'button', id: 'more', hidden: true }, 'Next page');
   const query = new URLSearchParams();
   for (const [k, v] of params) {
-    query.set(k, k === 'from' ? `${v}T00:00:00Z` : k === 'to' ? `${v}T23:59:59Z` : v);
+    // the dates the user picked are local days
+    query.set(k, k === 'from' ? new Date(`${v}T00:00:00`).toISOString() : k === 'to' ? new Date(`${v}T23:59:59.999`).toISOString() : v);
   }
   query.set('limit', '24');
   const load = async (cursor) => {

@@ -146,8 +146,8 @@ class WebPageBrowserTest {
         assertTrue(severe.isEmpty(), "browser console errors: " + severe);
     }
 
-    static Path realSlice() {
-        Path slice = TestImages.datasets().resolve("brain-mri-253/yes/Y1.jpg").toAbsolutePath().normalize();
+    static Path realSlice(String name) {
+        Path slice = TestImages.datasets().resolve("brain-mri-253/yes").resolve(name).toAbsolutePath().normalize();
         assertTrue(Files.isRegularFile(slice), slice + " is needed");
         return slice;
     }
@@ -161,10 +161,14 @@ class WebPageBrowserTest {
         assertEquals("", browser.findElement(By.id("notice")).getText());
 
         // upload through the file chooser (a drop is the same code path: send() with a FileList)
-        browser.findElement(By.id("files")).sendKeys(realSlice().toString());
-        WebElement result = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#results li[data-id]")));
+        // two slices at once: each gets its own progress and result
+        browser.findElement(By.id("files")).sendKeys(realSlice("Y1.jpg") + "\n" + realSlice("Y10.jpg"));
+        wait.until(d -> d.findElements(By.cssSelector("#results li[data-id]")).size() == 2);
+        WebElement result = browser.findElement(By.xpath("//ul[@id='results']/li[h3='Y1.jpg']"));
         String id = result.getAttribute("data-id");
         String prediction = result.findElement(By.cssSelector("[data-field=prediction]")).getText();
+        long samePrediction = browser.findElements(By.cssSelector("#results [data-field=prediction]")).stream()
+                .filter(e -> e.getText().equals(prediction)).count();
         assertTrue(List.of("tumor", "healthy").contains(prediction), prediction);
         assertTrue(result.findElement(By.cssSelector("[data-field=probability]")).getText().endsWith("%"));
         assertFalse(result.findElement(By.cssSelector("[data-field=unfamiliar]")).getText().isBlank());
@@ -179,8 +183,8 @@ class WebPageBrowserTest {
         new Select(filters.findElement(By.name("class"))).selectByValue("none");
         filters.findElement(By.cssSelector("button[type=submit]")).click();
         WebElement tile = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#rows li[data-id='" + id + "']")));
-        wait.until(ExpectedConditions.textToBe(By.id("total"), "1"));
-        assertTrue(browser.findElement(By.id("by-prediction")).getText().contains(prediction + ": 1"));
+        wait.until(ExpectedConditions.textToBe(By.id("total"), String.valueOf(samePrediction)));
+        assertTrue(browser.findElement(By.id("by-prediction")).getText().contains(prediction + ": " + samePrediction));
         loaded(tile.findElement(By.tagName("img")));
         screenshot("web-browse");
 
