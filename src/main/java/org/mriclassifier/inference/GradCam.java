@@ -67,7 +67,9 @@ public final class GradCam {
         if (logit.isEmpty()) {
             return Optional.empty();
         }
-        Optional<Output<?>> featureMap = Optional.ofNullable(graph.operation(FEATURE_MAP)).<Output<?>>map(op -> op.output(0))
+        // the named op is an Identity beside the path to the logit: the gradient flows through its input
+        Optional<Output<?>> featureMap = Optional.ofNullable(graph.operation(FEATURE_MAP))
+                .<Output<?>>map(op -> "Identity".equals(op.type()) ? op.input(0) : op.output(0))
                 .or(() -> nearestSpatialRelu(logit.get()));
         if (featureMap.isEmpty()) {
             return Optional.empty();
