@@ -146,6 +146,22 @@ class WebPageBrowserTest {
         assertTrue(severe.isEmpty(), "browser console errors: " + severe);
     }
 
+    /** Every form control has an accessible name: a label tied to it, or aria-label. */
+    void everyControlLabelled() {
+        Object unlabelled = ((JavascriptExecutor) browser).executeScript("""
+                return Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
+                    .filter((c) => !c.getAttribute('aria-label') && !(c.id && document.querySelector(`label[for="${c.id}"]`)))
+                    .map((c) => c.name || c.outerHTML);""");
+        assertEquals(List.of(), unlabelled, "controls without a label");
+    }
+
+    /** At a tablet's width nothing needs scrolling sideways. */
+    void fitsWidth() {
+        Object overflow = ((JavascriptExecutor) browser).executeScript(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+        assertEquals(0L, overflow, "the page is wider than the window");
+    }
+
     static Path realSlice(String name) {
         Path slice = TestImages.datasets().resolve("brain-mri-253/yes").resolve(name).toAbsolutePath().normalize();
         assertTrue(Files.isRegularFile(slice), slice + " is needed");
@@ -174,6 +190,7 @@ class WebPageBrowserTest {
         assertFalse(result.findElement(By.cssSelector("[data-field=unfamiliar]")).getText().isBlank());
         loaded(result.findElement(By.cssSelector("img.scan")));
         loaded(result.findElement(By.cssSelector("img.heatmap")));
+        everyControlLabelled();
         screenshot("web-upload");
 
         // the list, filtered by the prediction: counts and a thumbnail of the new row
@@ -186,6 +203,7 @@ class WebPageBrowserTest {
         wait.until(ExpectedConditions.textToBe(By.id("total"), String.valueOf(samePrediction)));
         assertTrue(browser.findElement(By.id("by-prediction")).getText().contains(prediction + ": " + samePrediction));
         loaded(tile.findElement(By.tagName("img")));
+        everyControlLabelled();
         screenshot("web-browse");
 
         // open the row; meanwhile someone else changes it (the admin, through the API)
@@ -210,6 +228,7 @@ class WebPageBrowserTest {
         wait.until(ExpectedConditions.textToBe(By.cssSelector("#row[data-version='3'] [data-field=class]"), "tumor"));
         assertTrue(browser.findElement(By.id("notice")).getText().contains("saved"));
         loaded(browser.findElement(By.cssSelector("#row img.heatmap")));
+        everyControlLabelled();
         screenshot("web-row");
         JsonObject stored = await(server.request(HttpMethod.GET, "/MRI/" + id, admin).send()).bodyAsJsonObject();
         assertEquals("tumor", stored.getString("class"));
@@ -234,6 +253,7 @@ class WebPageBrowserTest {
 
         logIn("web-tech@test.example", "web-tech-password");
         assertFalse(browser.findElement(By.cssSelector("[data-nav=users]")).isDisplayed(), "technicians manage no users");
+        everyControlLabelled();
         go("#/mri/" + id);
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("classify")));
         assertTrue(browser.findElements(By.id("delete")).isEmpty(), "no delete button for a technician");
@@ -266,6 +286,8 @@ class WebPageBrowserTest {
         assertTrue(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline") && csp.contains("default-src 'none'"), csp);
         assertFalse(page.bodyAsString().contains("<script>"), "no inline script");
 
+        HttpResponse<Buffer> own = await(server.upload(admin, TestImages.real("brain-mri-253/yes/Y11.jpg"), "image/jpeg", "female", HOSPITAL, null));
+        assertTrue(own.statusCode() == 201 || own.statusCode() == 409, own.bodyAsString());
         logIn(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
         go("#/users");
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#users tr[data-user=web-tech]")));
@@ -276,10 +298,25 @@ class WebPageBrowserTest {
         new Select(create.findElement(By.name("user_role"))).selectByValue("doctor");
         create.findElement(By.cssSelector("button[type=submit]")).click();
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#users tr[data-user=web-new]")));
+        everyControlLabelled();
         screenshot("web-users");
         go("#/account");
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("password-form")));
+        everyControlLabelled();
         screenshot("web-account");
+
+        // a tablet in portrait (768 x 1024): every screen fits its width
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(768, 1024));
+        for (String view : List.of("#/upload", "#/browse", "#/users", "#/account")) {
+            go(view);
+            wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("main h2")));
+            Thread.sleep(300);
+            fitsWidth();
+        }
+        go("#/browse");
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#rows li[data-id] img")));
+        Thread.sleep(500);
+        screenshot("web-tablet");
         noConsoleErrors();
     }
 }
