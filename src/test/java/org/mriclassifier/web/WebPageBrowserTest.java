@@ -254,6 +254,31 @@ class WebPageBrowserTest {
         logIn("web-tech@test.example", "web-tech-password");
         assertFalse(browser.findElement(By.cssSelector("[data-nav=users]")).isDisplayed(), "technicians manage no users");
         everyControlLabelled();
+        assertTrue(browser.findElements(By.name("class")).isEmpty(), "technicians give no class at upload");
+
+        // a slice dropped on the drop zone (a PNG the page draws itself: a drop's files cannot come from disk here)
+        ((JavascriptExecutor) browser).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                const canvas = document.createElement('canvas');
+                canvas.width = 200;
+                canvas.height = 200;
+                const g = canvas.getContext('2d');
+                g.fillStyle = '#000';
+                g.fillRect(0, 0, 200, 200);
+                g.fillStyle = '#999';
+                g.beginPath();
+                g.ellipse(100, 100, 80, 90, 0, 0, 2 * Math.PI);
+                g.fill();
+                g.fillStyle = '#fff';
+                g.fillRect(60 + Math.random() * 60, 70, 12, 12);
+                canvas.toBlob((blob) => {
+                  const files = new DataTransfer();
+                  files.items.add(new File([blob], 'dropped.png', { type: 'image/png' }));
+                  document.getElementById('drop').dispatchEvent(new DragEvent('drop', { dataTransfer: files, bubbles: true, cancelable: true }));
+                  done();
+                }, 'image/png');""");
+        WebElement dropped = wait.until(ExpectedConditions.presenceOfElementLocated(By.xpath("//ul[@id='results']/li[h3='dropped.png'][@data-id]")));
+        assertTrue(List.of("tumor", "healthy").contains(dropped.findElement(By.cssSelector("[data-field=prediction]")).getText()));
         go("#/mri/" + id);
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("classify")));
         assertTrue(browser.findElements(By.id("delete")).isEmpty(), "no delete button for a technician");
@@ -317,6 +342,22 @@ class WebPageBrowserTest {
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#rows li[data-id] img")));
         Thread.sleep(500);
         screenshot("web-tablet");
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1000));
+
+        // the new user changes their own password, and the next login takes the new one
+        browser.findElement(By.id("logout")).click();
+        logIn("web-new@test.example", "a long passphrase");
+        go("#/account");
+        WebElement password = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("password-form")));
+        password.findElement(By.name("current_password")).sendKeys("a long passphrase");
+        password.findElement(By.name("user_password")).sendKeys("another long passphrase");
+        password.findElement(By.name("again")).sendKeys("another long passphrase");
+        password.findElement(By.cssSelector("button[type=submit]")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-form")));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("notice"), "password is changed"));
+        logIn("web-new@test.example", "another long passphrase");
+        assertTrue(browser.findElement(By.id("whoami")).getText().startsWith("web-new"));
+
         noConsoleErrors();
     }
 }
