@@ -5,9 +5,9 @@ package org.mriclassifier.inference;
  * measured that bears on the unfamiliar flag.
  *
  * @param colourfulness the image's mean channel spread (0 for grey)
- * @param noContour     no brain contour was found: the whole image was used
+ * @param notASlice     no brain contour was found, or the frame does not look like a slice (the vision step's checks)
  */
-public record InferenceJob(float[] pixels, double colourfulness, boolean noContour) {
+public record InferenceJob(float[] pixels, double colourfulness, boolean notASlice) {
 
     /** An image with nothing known about it beyond its pixels (an extension's own tensor). */
     public InferenceJob(float[] pixels) {

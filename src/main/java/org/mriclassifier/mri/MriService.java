@@ -166,7 +166,7 @@ public final class MriService extends VerticleBase {
 
     /** Model input → batcher → TensorFlow. */
     private Future<Classification> infer(VisionResult vision) {
-        return vertx.eventBus().<Prediction>request(Addresses.MODEL_INFER, new InferenceJob(vision.pixels(), vision.colourfulness(), vision.fallback()),
+        return vertx.eventBus().<Prediction>request(Addresses.MODEL_INFER, new InferenceJob(vision.pixels(), vision.colourfulness(), vision.notASlice()),
                         new DeliveryOptions().setSendTimeout(inferenceTimeoutMs))
                 .recover(error -> Future.failedFuture(Services.asReplyFailure(error)))
                 .map(prediction -> new Classification(vision, prediction.body()));

@@ -52,7 +52,7 @@ public final class VisionVerticle extends VerticleBase {
             byte[] stripped = MetadataStripper.strip(bytes);
             Preprocessed result = Preprocessor.preprocess(stripped, spec);
             message.reply(new VisionResult(stripped, Sha256.hex(stripped), facts.format(), facts.width(), facts.height(),
-                    result.pixels(), result.fallback(), System.nanoTime() - start, result.colourfulness()));
+                    result.pixels(), result.notASlice(), System.nanoTime() - start, result.colourfulness()));
         } catch (ImageHeader.Rejected e) {
             message.fail(e.status(), new ServiceException(e.status(), e.getMessage(), "file").toWire());
         } catch (MetadataStripper.MalformedImage e) {
