@@ -10,11 +10,14 @@ import org.mriclassifier.client.ApiException;
 import org.mriclassifier.client.ApiResponse;
 import org.mriclassifier.client.api.AuthApi;
 import org.mriclassifier.client.api.MriApi;
+import org.mriclassifier.client.api.ModelsApi;
 import org.mriclassifier.client.api.OperationsApi;
 import org.mriclassifier.client.api.UsersApi;
 import org.mriclassifier.client.model.AccessToken;
 import org.mriclassifier.client.model.Gender;
 import org.mriclassifier.client.model.LoginRequest;
+import org.mriclassifier.client.model.ModelEntry;
+import org.mriclassifier.client.model.ModelPerformance;
 import org.mriclassifier.client.model.MriClass;
 import org.mriclassifier.client.model.MriPage;
 import org.mriclassifier.client.model.MriPatch;
@@ -229,11 +232,24 @@ public final class ClientDriver {
                 "the replaced row, got " + replacedRow.getData());
         ok("replaceMri with If-Match");
 
-        ApiResponse<MriRecord> classified = mri.classifyMriWithHttpInfo(id);
+        ApiResponse<MriRecord> classified = mri.classifyMriWithHttpInfo(id, null);
         String classifiedTag = etag(classified);
         check(classified.getData().getPrediction() == uploaded.getPrediction()
                 && uploaded.getModelVersion().equals(classified.getData().getModelVersion()), "the same answer again");
         ok("classifyMri");
+
+        ModelsApi models = new ModelsApi(client);
+        ModelEntry active = models.listModels().getItems().stream().filter(ModelEntry::getActive).findFirst()
+                .orElseThrow(() -> new AssertionError("expected an active model"));
+        ok("listModels");
+        check(models.activateModel(active.getVersion()).getActive(), "the model still active");
+        ok("activateModel (the active one again)");
+        ModelPerformance performance = models.getModelPerformance(active.getVersion(), hospital, null, null, null);
+        check(performance.getConfirmed().getN() >= 0 && performance.getPredictionMix().getByDay() != null, "the figures");
+        ok("getModelPerformance");
+        Path notAZip = Files.createTempFile("bundle", ".zip");
+        Files.writeString(notAZip, "not a zip");
+        expectProblem(client, 422, () -> models.uploadModel(notAZip.toFile()), "uploadModel with a file that is not a zip");
 
         expectProblem(client, 412, () -> mri.deleteMri(id, rowTag), "deleteMri with a stale If-Match");
         mri.deleteMri(id, classifiedTag);

@@ -3,7 +3,7 @@
 // surprise throws, and the process exits with 1.
 // Usage: node out/driver.js BASE_URL ADMIN_EMAIL ADMIN_PASSWORD IMAGE.png PREFIX
 import {
-    AuthApi, Configuration, MriApi, OperationsApi, ResponseError, UsersApi,
+    AuthApi, Configuration, ModelsApi, MriApi, OperationsApi, ResponseError, UsersApi,
     Gender, MriClass, Role, User,
 } from './generated';
 
@@ -172,6 +172,18 @@ async function main() {
     const classified = await classifiedRow.value();
     check(classified.prediction === uploaded.prediction && classified.modelVersion === uploaded.modelVersion, 'the same answer again');
     ok('classifyMri');
+
+    const models = new ModelsApi(config);
+    const active = (await models.listModels()).items.find(m => m.active);
+    check(active, 'an active model');
+    ok('listModels');
+    check((await models.activateModel({ version: active.version })).active, 'the model still active');
+    ok('activateModel (the active one again)');
+    const performance = await models.getModelPerformance({ version: active.version, hospital });
+    check(performance.confirmed.n >= 0 && Array.isArray(performance.predictionMix.byDay), `the figures, got ${JSON.stringify(performance)}`);
+    ok('getModelPerformance');
+    await expectProblem(422, () => models.uploadModel({ bundle: new Blob([new TextEncoder().encode('not a zip')], { type: 'application/zip' }) }),
+        'uploadModel with a file that is not a zip');
 
     await expectProblem(412, () => mri.deleteMri({ id, ifMatch: rowTag }), 'deleteMri with a stale If-Match');
     await mri.deleteMri({ id, ifMatch: classifiedTag });

@@ -100,7 +100,7 @@ public final class HttpVerticle extends VerticleBase {
         RouterBuilder rb = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
         // uploads were read (into memory, after the token check) by UploadReader: no second body handler
         rb.rootHandler(ctx -> {
-            if (ctx.get(UploadReader.BODY) != null) {
+            if (ctx.get(UploadReader.BODY) != null || ctx.get(ModelUploadReader.BODY) != null) {
                 ctx.next();
             } else {
                 bodies.handle(ctx);
@@ -115,6 +115,7 @@ public final class HttpVerticle extends VerticleBase {
         operations.mount(rb);
         WebPage page = new WebPage();
         page.mount(rb);
+        new ModelRoutes().mount(rb);
 
         Router router = rb.createRouter();
         router.route().order(-30).handler(new RequestLog(contract));
@@ -132,9 +133,13 @@ public final class HttpVerticle extends VerticleBase {
         JsonObject vision = config().getJsonObject("vision");
         // a path-less route, so the metrics' route label stays the contract's "/MRI"
         UploadReader uploadReader = new UploadReader(tokenAuth, vision.getLong("max_image_bytes", 10L << 20), uploads, load);
+        ModelUploadReader modelUploadReader = new ModelUploadReader(tokenAuth,
+                config().getJsonObject("models", new JsonObject()).getLong("max_upload_bytes", 128L << 20));
         router.route().order(-5).handler(ctx -> {
             if (UploadReader.isUpload(ctx)) {
                 uploadReader.handle(ctx);
+            } else if (ModelUploadReader.isModelUpload(ctx)) {
+                modelUploadReader.handle(ctx);
             } else {
                 ctx.next();
             }

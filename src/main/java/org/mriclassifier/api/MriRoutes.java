@@ -154,7 +154,7 @@ final class MriRoutes {
     }
 
     private void classifyMri(RoutingContext ctx) {
-        Http.call(ctx, Addresses.MRI_CLASSIFY, idCommand(ctx), UPLOAD_TIMEOUT_MS)
+        Http.call(ctx, Addresses.MRI_CLASSIFY, idCommand(ctx).put("model_version", Http.query(ctx, "model_version")), UPLOAD_TIMEOUT_MS)
                 .onSuccess(row -> sendRow(ctx, 200, row))
                 .onFailure(ctx::fail);
     }

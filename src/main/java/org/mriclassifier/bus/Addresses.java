@@ -37,6 +37,10 @@ public final class Addresses {
     public static final String MODEL_STATUS = "mri.model.status";
     /** {@code StoredImage} → {@code Heatmap}: preprocessing, Grad-CAM and drawing on an inference worker. */
     public static final String MODEL_HEATMAP = "mri.model.heatmap";
+    public static final String MODELS_LIST = "models.list";
+    public static final String MODELS_UPLOAD = "models.upload";
+    public static final String MODELS_ACTIVATE = "models.activate";
+    public static final String MODELS_PERFORMANCE = "models.performance";
     /** Each inference runner listens on this prefix + its index; only the batcher sends there. */
     public static final String MODEL_RUN_PREFIX = "mri.model.run.";
 

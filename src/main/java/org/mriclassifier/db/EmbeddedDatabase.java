@@ -131,6 +131,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
              Statement s = c.createStatement()) {
             s.execute("GRANT USAGE ON SCHEMA public TO " + SERVICE_ROLE);
             s.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON users, mri, mri_image TO " + SERVICE_ROLE);
+            s.execute("GRANT SELECT, INSERT ON model_registry, model_activation TO " + SERVICE_ROLE);
             s.execute("REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM " + SERVICE_ROLE);
             s.execute("GRANT SELECT, INSERT ON audit_log TO " + SERVICE_ROLE);
             s.execute("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO " + SERVICE_ROLE);

@@ -145,6 +145,11 @@ public final class Classifier implements AutoCloseable {
         return descriptor;
     }
 
+    /** The serving signature the model is called through (tensor names, types, shapes). */
+    public Signature signature() {
+        return function.signature();
+    }
+
     /**
      * Tumor probabilities for a batch.
      *

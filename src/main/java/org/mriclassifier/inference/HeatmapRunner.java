@@ -11,36 +11,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Draws heat maps (a worker verticle: OpenCV and the TensorFlow session call block its thread). It shares the loaded
- * model with the runners; a heat map is one image's forward and backward pass, so it does not go through the batcher.
+ * Draws heat maps (a worker verticle: OpenCV and the TensorFlow session call block its thread), on the model the job
+ * names (leased by the caller), which it shares with the runners; a heat map is one image's forward and backward
+ * pass, so it does not go through the batcher.
  */
 public final class HeatmapRunner extends VerticleBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(HeatmapRunner.class);
 
-    private final Classifier classifier;
-
-    public HeatmapRunner(Classifier classifier) {
-        this.classifier = classifier;
-    }
-
     @Override
     public Future<?> start() {
-        return vertx.eventBus().<StoredImage>localConsumer(Addresses.MODEL_HEATMAP, this::draw).completion();
+        return vertx.eventBus().<HeatmapJob>localConsumer(Addresses.MODEL_HEATMAP, this::draw).completion();
     }
 
-    private void draw(Message<StoredImage> message) {
+    private void draw(Message<HeatmapJob> message) {
+        Classifier classifier = message.body().model().classifier();
+        StoredImage image = message.body().image();
         GradCam gradCam = classifier.gradCam().orElse(null);
         if (gradCam == null) {
-            message.fail(501, new ServiceException(501, "the served model has no feature map to draw a heat map from").toWire());
+            message.fail(501, new ServiceException(501, "model " + classifier.descriptor().version()
+                    + " has no feature map to draw a heat map from").toWire());
             return;
         }
         try {
-            message.reply(HeatmapRenderer.render(classifier, gradCam, message.body().bytes()));
+            message.reply(HeatmapRenderer.render(classifier, gradCam, image.bytes()));
         } catch (ImageDecodeException e) {
             message.fail(422, new ServiceException(422, "the stored image cannot be decoded").toWire());
         } catch (RuntimeException e) {
-            LOG.error("Heat map of MRI {} failed: {}", message.body().id(), e.toString());
+            LOG.error("Heat map of MRI {} failed: {}", image.id(), e.toString());
             message.fail(500, new ServiceException(500, "the heat map could not be drawn").toWire());
         }
     }

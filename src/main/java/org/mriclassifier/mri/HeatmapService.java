@@ -7,16 +7,22 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.mriclassifier.bus.Addresses;
 import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.bus.Services;
 import org.mriclassifier.inference.Heatmap;
+import org.mriclassifier.inference.HeatmapJob;
+import org.mriclassifier.inference.ServedModel;
+import org.mriclassifier.inference.ServingModels;
 
 /**
  * {@code mri.heatmap}: a row's Grad-CAM. The row is read through {@code mri.get} and its bytes through
- * {@code mri.image}, so access and audit are exactly those of reading the row and its image. Drawn maps are kept
- * in memory per (row, row version, model version), least recently used first out beyond {@code heatmap.cache_bytes}:
- * a re-classification moves the row's version on, so its next map is drawn afresh. At most
+ * {@code mri.image}, so access and audit are exactly those of reading the row and its image. The map is drawn on the
+ * model that classified the row when that version is loaded, otherwise on the active one (its version is in the
+ * reply); a lease on it is held until the worker answered, so a model switch meanwhile does not close it under the
+ * worker. Drawn maps are kept in memory per (row, row version, model version), least recently used first out beyond
+ * {@code heatmap.cache_bytes}: a re-classification moves the row's version on, so its next map is drawn afresh. At most
  * {@code heatmap.max_in_flight} are drawn at once (503 + Retry-After beyond).
  */
 public final class HeatmapService extends VerticleBase {
@@ -28,6 +34,11 @@ public final class HeatmapService extends VerticleBase {
     private int inFlight;
     private long cacheBytes;
     private final Map<String, Heatmap> cache = new LinkedHashMap<>(16, 0.75f, true);
+    private final ServingModels models;
+
+    public HeatmapService(ServingModels models) {
+        this.models = models;
+    }
 
     @Override
     public Future<?> start() {
@@ -42,16 +53,26 @@ public final class HeatmapService extends VerticleBase {
         JsonObject idCommand = new JsonObject().put("id", command.getValue("id")).put("actor", command.getValue("actor"));
         Services.call(vertx.eventBus(), Addresses.MRI_GET, idCommand.copy(), TIMEOUT_MS)
                 .compose(row -> {
-                    String key = row.getString("id") + "/" + row.getInteger("version") + "/" + row.getString("model_version");
+                    String classifiedBy = row.getString("model_version");
+                    ServedModel model = (classifiedBy == null ? Optional.<ServedModel>empty()
+                            : models.acquire(classifiedBy)).orElseGet(models::acquireActive);
+                    String key = row.getString("id") + "/" + row.getInteger("version") + "/" + model.version();
                     Heatmap cached = cache.get(key);
                     if (cached != null) {
+                        models.release(model);
                         return Future.succeededFuture(cached);
                     }
                     if (inFlight >= maxInFlight) {
+                        models.release(model);
                         return Future.failedFuture(ServiceException.retryLater(503, "heat maps are busy, try again shortly", 1));
                     }
                     inFlight++;
-                    return draw(idCommand).andThen(done -> inFlight--).onSuccess(map -> remember(key, map));
+                    return draw(idCommand, model)
+                            .andThen(done -> {
+                                inFlight--;
+                                models.release(model);
+                            })
+                            .onSuccess(map -> remember(key, map));
                 })
                 .onSuccess(message::reply)
                 .onFailure(error -> {
@@ -60,10 +81,11 @@ public final class HeatmapService extends VerticleBase {
                 });
     }
 
-    private Future<Heatmap> draw(JsonObject idCommand) {
+    private Future<Heatmap> draw(JsonObject idCommand, ServedModel model) {
         DeliveryOptions timeout = new DeliveryOptions().setSendTimeout(TIMEOUT_MS);
         return vertx.eventBus().<StoredImage>request(Addresses.MRI_IMAGE, idCommand, timeout)
-                .compose(image -> vertx.eventBus().<Heatmap>request(Addresses.MODEL_HEATMAP, image.body(), timeout))
+                .compose(image -> vertx.eventBus().<Heatmap>request(Addresses.MODEL_HEATMAP,
+                        new HeatmapJob(image.body(), model), timeout))
                 .recover(error -> Future.failedFuture(Services.asReplyFailure(error)))
                 .map(Message::body);
     }

@@ -26,6 +26,8 @@ import org.mriclassifier.db.PoolFactory;
 import org.mriclassifier.inference.InferenceJob;
 import org.mriclassifier.inference.InferenceMetrics;
 import org.mriclassifier.inference.Prediction;
+import org.mriclassifier.inference.ServedModel;
+import org.mriclassifier.models.ModelRegistry;
 import org.mriclassifier.mri.MriRepository.ListQuery;
 import org.mriclassifier.vision.Sha256;
 import org.mriclassifier.vision.VisionJob;
@@ -48,6 +50,7 @@ public final class MriService extends VerticleBase {
 
     private final InferenceMetrics metrics;
     private final ClassificationLoad load;
+    private final ModelRegistry models;
     private final MriRepository repository = new MriRepository();
     private Admissions admissions;
     private Pool pool;
@@ -55,9 +58,10 @@ public final class MriService extends VerticleBase {
     private long visionTimeoutMs;
     private long inferenceTimeoutMs;
 
-    public MriService(InferenceMetrics metrics, ClassificationLoad load) {
+    public MriService(InferenceMetrics metrics, ClassificationLoad load, ModelRegistry models) {
         this.metrics = metrics;
         this.load = load;
+        this.models = models;
     }
 
     @Override
@@ -117,9 +121,9 @@ public final class MriService extends VerticleBase {
                 return Future.failedFuture(new ServiceException(403, labelling.reason(), "class"));
             }
         }
-        return admissions.admit(actor, command.image().length, () -> preprocess(command.image())
-                .compose(vision -> rejectDuplicate(hospital, vision.sha256())
-                        .compose(v -> infer(vision)))
+        return admissions.admit(actor, command.image().length, () -> onModel(null, model -> preprocess(command.image(), model)
+                        .compose(vision -> rejectDuplicate(hospital, vision.sha256())
+                                .compose(v -> infer(vision, model))))
                 .compose(outcome -> pool.withTransaction(tx -> repository.insert(tx, new MriRepository.NewRow(
                         UUID.randomUUID(), command.gender(), hospital, command.label(),
                         outcome.prediction().label(), outcome.prediction().probability(),
@@ -153,9 +157,9 @@ public final class MriService extends VerticleBase {
      * so answers every job: the request's own timeout (three times longer) is only a safety net, and an admission
      * is released when the worker is really done with the bytes.
      */
-    private Future<VisionResult> preprocess(byte[] image) {
+    private Future<VisionResult> preprocess(byte[] image, ServedModel model) {
         return vertx.eventBus().<VisionResult>request(Addresses.VISION_PREPROCESS,
-                        new VisionJob(image, System.currentTimeMillis() + visionTimeoutMs),
+                        new VisionJob(image, System.currentTimeMillis() + visionTimeoutMs, model.descriptor().preprocessing()),
                         new DeliveryOptions().setSendTimeout(3 * visionTimeoutMs))
                 .recover(error -> Future.failedFuture(Services.asReplyFailure(error)))
                 .map(reply -> {
@@ -164,9 +168,30 @@ public final class MriService extends VerticleBase {
                 });
     }
 
+    /**
+     * One classification on one model: a lease on it (the active one when {@code version} is null) is held from
+     * before the preprocessing until the model answered, so a model switch meanwhile never mixes two models in
+     * one answer, and the old model closes only after it.
+     */
+    private <T> Future<T> onModel(String version, java.util.function.Function<ServedModel, Future<T>> work) {
+        return models.lease(version).compose(model -> {
+            Future<T> done;
+            try {
+                done = work.apply(model);
+            } catch (RuntimeException e) {
+                done = Future.failedFuture(e);
+            }
+            return done.eventually(() -> {
+                models.release(model);
+                return Future.succeededFuture();
+            });
+        });
+    }
+
     /** Model input → batcher → TensorFlow. */
-    private Future<Classification> infer(VisionResult vision) {
-        return vertx.eventBus().<Prediction>request(Addresses.MODEL_INFER, new InferenceJob(vision.pixels(), vision.colourfulness(), vision.notASlice()),
+    private Future<Classification> infer(VisionResult vision, ServedModel model) {
+        return vertx.eventBus().<Prediction>request(Addresses.MODEL_INFER,
+                        new InferenceJob(vision.pixels(), vision.colourfulness(), vision.notASlice(), model),
                         new DeliveryOptions().setSendTimeout(inferenceTimeoutMs))
                 .recover(error -> Future.failedFuture(Services.asReplyFailure(error)))
                 .map(prediction -> new Classification(vision, prediction.body()));
@@ -283,7 +308,8 @@ public final class MriService extends VerticleBase {
                     if (label != null) {
                         require(CLASSES, label, "class");
                     }
-                    return repository.updateMetadata(tx, id, gender, label, hospital, actor.userName())
+                    return repository.updateMetadata(tx, id, gender, label, hospital, changes.containsKey("class"),
+                                    actor.userName())
                             .compose(updated -> audited(tx, "updated", actor, updated));
                 }))
                 // moved to a hospital that already stores these bytes
@@ -328,10 +354,16 @@ public final class MriService extends VerticleBase {
                 });
     }
 
-    /** Runs the current model again on the stored bytes and records its answer. */
+    /** Runs the active model (or the version named) again on the stored bytes and records its answer. */
     private Future<JsonObject> classify(JsonObject command) {
         Actor actor = actor(command);
         UUID id = id(command);
+        String version = command.getString("model_version");
+        if (version != null && !actor.isAdmin()) {
+            // naming a version may load a model that is not served: a cost only admins may cause
+            deny(actor, "mri.classify", id, Decision.forbidden("only admins classify with a model other than the active one"));
+            return Future.failedFuture(new ServiceException(403, "only admins classify with a model other than the active one", "model_version"));
+        }
         return repository.findImage(pool, id)
                 .compose(found -> {
                     MriRepository.Image image = found.orElseThrow(() -> noSuchRow(id));
@@ -339,7 +371,8 @@ public final class MriService extends VerticleBase {
                     if (!decision.allowed()) {
                         throw deny(actor, "mri.classify", id, decision);
                     }
-                    return admissions.admit(actor, image.bytes().length, () -> preprocess(image.bytes()).compose(this::infer));
+                    return admissions.admit(actor, image.bytes().length, () -> onModel(version,
+                            model -> preprocess(image.bytes(), model).compose(vision -> infer(vision, model))));
                 })
                 .compose(outcome -> pool.withTransaction(tx -> repository.findByIdForUpdate(tx, id).compose(found -> {
                     // the row may have moved hospital while the model ran
