@@ -99,7 +99,8 @@ function render() {
   });
   const [, page, arg] = (location.hash || '#/upload').split('?')[0].split('/');
   nav.querySelectorAll('[data-nav]').forEach((a) => a.toggleAttribute('aria-current', a.dataset.nav === page));
-  const views = { upload: uploadView, browse: browseView, mri: () => rowView(arg), users: usersView, account: accountView };
+  const views = { upload: uploadView, browse: browseView, mri: () => rowView(arg), models: modelsView, users: usersView,
+    account: accountView };
   show((views[page] || uploadView)(s));
 }
 
@@ -383,6 +384,117 @@ function rowView(id) {
   };
   paint();
   return box;
+}
+
+// ---- model performance ----------------------------------------------------------------------------------
+
+/** An estimate with its 95 % interval, or a dash when there was nothing to measure. */
+function estimate(e) {
+  return e ? `${percent(e.value)} (${percent(e.low)} – ${percent(e.high)})` : '–';
+}
+
+const FIGURES = [['sensitivity', 'Sensitivity'], ['specificity', 'Specificity'], ['accuracy', 'Accuracy'], ['auc', 'AUC'],
+  ['unfamiliar_share', 'Unfamiliar']];
+
+function figuresTable(id, caption, rows) {
+  return el('div', { class: 'scroll' }, el('table', { id, class: 'figures' },
+    el('caption', {}, caption),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, ''), el('th', { scope: 'col' }, 'n'),
+      FIGURES.map(([, h]) => el('th', { scope: 'col' }, h)))),
+    el('tbody', {}, rows.map(([name, f]) => el('tr', { 'data-group': name },
+      el('th', { scope: 'row' }, name), el('td', { 'data-figure': 'n' }, String(f.n)),
+      FIGURES.map(([k]) => el('td', { 'data-figure': k }, estimate(f[k]))))))));
+}
+
+function mixTable(id, caption, periods, day) {
+  const when = (iso) => (day ? new Date(iso).toLocaleDateString(undefined, { timeZone: 'UTC' })
+    : `week of ${new Date(iso).toLocaleDateString(undefined, { timeZone: 'UTC' })}`);
+  return el('div', { class: 'scroll' }, el('table', { id, class: 'figures' },
+    el('caption', {}, caption),
+    el('thead', {}, el('tr', {}, ['Period (UTC)', 'Rows', 'Predicted tumor', 'Unfamiliar'].map((h) => el('th', { scope: 'col' }, h)))),
+    el('tbody', {}, periods.length ? periods.map((p) => el('tr', { 'data-start': p.start },
+      el('th', { scope: 'row' }, when(p.start)), el('td', {}, String(p.n)),
+      el('td', {}, el('meter', { min: '0', max: '1', value: String(p.tumor_share), 'aria-label': `Tumor share, ${when(p.start)}` }),
+        ` ${percent(p.tumor_share)}`),
+      el('td', {}, el('meter', { min: '0', max: '1', value: String(p.unfamiliar_share), 'aria-label': `Unfamiliar share, ${when(p.start)}` }),
+        ` ${percent(p.unfamiliar_share)}`)))
+      : el('tr', {}, el('td', { colspan: '4' }, 'No rows classified by this model match.')))));
+}
+
+function modelsView(s) {
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const version = el('select', { name: 'version' });
+  const hospital = el('input', { name: 'hospital', value: can.anyHospital(s) ? (params.get('hospital') || '') : s.hospital,
+    readonly: !can.anyHospital(s) });
+  const gender = select('gender', [['', 'any'], ...GENDERS], params.get('gender') || '');
+  const from = el('input', { type: 'date', name: 'from', value: params.get('from') || '' });
+  const to = el('input', { type: 'date', name: 'to', value: params.get('to') || '' });
+  const form = el('form', { class: 'card filters', id: 'model-filters' },
+    field('Model', version), field('Hospital', hospital, can.anyHospital(s) ? 'empty: all' : 'your hospital'),
+    field('Gender', gender), field('From', from), field('To', to),
+    el('button', { type: 'submit' }, 'Show'));
+  const figures = el('div', { id: 'performance', 'aria-live': 'polite' });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    [['version', version], ['gender', gender], ['from', from], ['to', to]].forEach(([k, c]) => c.value && q.set(k, c.value));
+    if (can.anyHospital(s) && hospital.value) {
+      q.set('hospital', hospital.value);
+    }
+    location.hash = `#/models?${q}`;
+  });
+  const load = async () => {
+    try {
+      const { body: list } = await api.request('GET', '/models');
+      const chosen = params.get('version') || list.items.find((m) => m.active)?.version || list.items[0]?.version;
+      clear(version).append(...list.items.map((m) => el('option', { value: m.version, selected: m.version === chosen },
+        `${m.version}${m.active ? ' (active)' : ''} · ${m.architecture} · ${m.source}`)));
+      if (!chosen) {
+        clear(figures).append(el('p', {}, 'No model is registered.'));
+        return;
+      }
+      const query = new URLSearchParams();
+      if (can.anyHospital(s) && params.get('hospital')) {
+        query.set('hospital', params.get('hospital'));
+      }
+      if (params.get('gender')) {
+        query.set('gender', params.get('gender'));
+      }
+      // the dates the user picked are local days
+      if (params.get('from')) {
+        query.set('from', new Date(`${params.get('from')}T00:00:00`).toISOString());
+      }
+      if (params.get('to')) {
+        query.set('to', new Date(`${params.get('to')}T23:59:59.999`).toISOString());
+      }
+      const { body: report } = await api.request('GET', `/models/${encodeURIComponent(chosen)}/performance?${query}`);
+      const c = report.confirmed;
+      const entry = list.items.find((m) => m.version === chosen);
+      const scope = report.filters.hospital ? `hospital ${report.filters.hospital}` : 'all hospitals';
+      clear(figures).append(
+        el('div', { class: 'card' },
+          el('h3', {}, `Model ${chosen}${entry?.active ? ' (serving now)' : ''}: ${scope}`),
+          el('p', {}, 'Measured on the rows this model classified whose class a person confirmed; ',
+            'intervals are 95 % (Wilson for proportions, Hanley-McNeil for the AUC).'),
+          el('dl', { class: 'meta', id: 'confusion' },
+            el('dt', {}, 'Confirmed rows'), el('dd', { 'data-figure': 'n' }, `${c.n} (${c.tumors} tumor, ${c.healthy} healthy)`),
+            el('dt', {}, 'Tumors found'), el('dd', {}, `${c.tp} of ${c.tp + c.fn}`),
+            el('dt', {}, 'Healthy cleared'), el('dd', {}, `${c.tn} of ${c.tn + c.fp}`)),
+          figuresTable('figures-overall', 'All confirmed rows', [['all', c]]),
+          figuresTable('figures-hospital', 'Per hospital', Object.entries(c.by_hospital || {})),
+          figuresTable('figures-gender', 'Per gender', Object.entries(c.by_gender || {}))),
+        el('div', { class: 'card' },
+          el('h3', {}, 'Prediction mix over time'),
+          el('p', {}, 'Every row this model classified, confirmed or not: a moving tumor or unfamiliar share is drift.'),
+          mixTable('mix-week', 'By ISO week', report.prediction_mix.by_week, false),
+          mixTable('mix-day', 'By day', report.prediction_mix.by_day, true)));
+      figures.dataset.version = chosen;
+    } catch (err) {
+      clear(figures).append(el('p', { class: 'msg error' }, problemText(err)));
+    }
+  };
+  load();
+  return el('section', {}, el('h2', {}, 'Model performance'), form, figures);
 }
 
 // ---- users ----------------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.Future;
 import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.multipart.MultipartForm;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.mriclassifier.testing.DrawnImages;
+import org.mriclassifier.testing.ModelBundles;
 import org.mriclassifier.testing.TestServer;
 import org.opencv.core.Core;
 import org.opencv.core.Mat;
@@ -132,6 +135,80 @@ class HeatmapApiTest {
                 })
                 .onComplete(ctx.succeeding(bad -> ctx.verify(() -> {
                     assertEquals(400, bad.statusCode(), bad.bodyAsString());
+                    ctx.completeNow();
+                })));
+    }
+
+    private static byte[] drawn(int size, double x, double y) {
+        Mat drawn = DrawnImages.brainWithBlob(size, true, x, y);
+        byte[] image = DrawnImages.png(drawn);
+        drawn.release();
+        return image;
+    }
+
+    private static Future<String> heatmapModel(String id) {
+        return server.request(HttpMethod.GET, "/MRI/" + id + "/heatmap?raw=true", admin).send().map(r -> {
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("heat map answered " + r.statusCode() + " " + r.bodyAsString());
+            }
+            return r.getHeader("X-Model-Version");
+        });
+    }
+
+    @Test
+    @DisplayName("the map is drawn on the model that classified the row while that model is loaded, otherwise on the active one")
+    void drawnOnTheClassifyingModel(VertxTestContext ctx) {
+        String shipped = ModelBundles.shippedVersion();
+        String other = "heat-other";
+        String[] first = new String[1];
+        String[] second = new String[1];
+        server.uploaded(admin, drawn(240, 100, 150), "Heat Models")
+                .compose(row -> {
+                    first[0] = row.getString("id");
+                    ctx.verify(() -> assertEquals(shipped, row.getString("model_version")));
+                    return heatmapModel(first[0]);
+                })
+                .compose(version -> {
+                    ctx.verify(() -> assertEquals(shipped, version, "classified by the active model: drawn on it"));
+                    return server.client.post("/models").bearerTokenAuthentication(admin).sendMultipartForm(MultipartForm.create()
+                            .binaryFileUpload("bundle", "bundle.zip", Buffer.buffer(ModelBundles.zip(ModelBundles.copyWithVersion(other))),
+                                    "application/zip"));
+                })
+                .compose(registered -> {
+                    ctx.verify(() -> assertEquals(201, registered.statusCode(), registered.bodyAsString()));
+                    // classified by a named version, which is closed again once it answered (it is not the active one)
+                    return server.request(HttpMethod.POST, "/MRI/" + first[0] + "/classify?model_version=" + other, admin).send();
+                })
+                .compose(classified -> {
+                    ctx.verify(() -> {
+                        assertEquals(200, classified.statusCode(), classified.bodyAsString());
+                        assertEquals(other, classified.bodyAsJsonObject().getString("model_version"));
+                    });
+                    return heatmapModel(first[0]);
+                })
+                .compose(version -> {
+                    ctx.verify(() -> assertEquals(shipped, version, "the classifying model is not loaded: the active one draws"));
+                    return server.uploaded(admin, drawn(240, 150, 100), "Heat Models");
+                })
+                .compose(row -> {
+                    second[0] = row.getString("id");
+                    return server.client.post("/models/" + other + "/activate").bearerTokenAuthentication(admin).send();
+                })
+                .compose(activated -> {
+                    ctx.verify(() -> assertEquals(200, activated.statusCode(), activated.bodyAsString()));
+                    return heatmapModel(first[0]);
+                })
+                .compose(version -> {
+                    ctx.verify(() -> assertEquals(other, version, "its classifying model is loaded again (active): it draws"));
+                    return heatmapModel(second[0]);
+                })
+                .compose(version -> {
+                    ctx.verify(() -> assertEquals(other, version, "classified by the model no longer loaded: the active one draws"));
+                    // back to the shipped model for the other tests of this class
+                    return server.client.post("/models/" + shipped + "/activate").bearerTokenAuthentication(admin).send();
+                })
+                .onComplete(ctx.succeeding(back -> ctx.verify(() -> {
+                    assertEquals(200, back.statusCode(), back.bodyAsString());
                     ctx.completeNow();
                 })));
     }

@@ -236,6 +236,29 @@ class WebPageBrowserTest {
         assertEquals("web-doctor", stored.getString("updated_by"));
         assertTrue(browser.findElements(By.id("delete")).isEmpty(), "doctors do not delete");
 
+        // the confirmed class counts in the model's performance: the doctor sees their own hospital's figures
+        go("#/models");
+        WebElement figures = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#performance[data-version] #figures-overall")));
+        String active = new Select(browser.findElement(By.name("version"))).getFirstSelectedOption().getAttribute("value");
+        assertEquals(stored.getString("model_version"), active, "the active model is shown first");
+        assertEquals("true", browser.findElement(By.name("hospital")).getAttribute("readonly"), "a doctor reads their own hospital only");
+        JsonObject report = await(server.request(HttpMethod.GET, "/models/" + active + "/performance?hospital=" + HOSPITAL, admin)
+                .send()).bodyAsJsonObject().getJsonObject("confirmed");
+        assertTrue(report.getInteger("n") >= 1, report.encode());
+        assertEquals(String.valueOf(report.getInteger("n")), figures.findElement(By.cssSelector("[data-figure=n]")).getText());
+        WebElement ownHospital = browser.findElement(By.cssSelector("#figures-hospital tr[data-group='" + HOSPITAL + "']"));
+        assertTrue(ownHospital.findElement(By.cssSelector("[data-figure=sensitivity]")).getText().matches("[0-9.]+ % \\(.+\\)|–"),
+                ownHospital.getText());
+        assertFalse(browser.findElements(By.cssSelector("#mix-week tr[data-start]")).isEmpty(), "this week's prediction mix");
+        everyControlLabelled();
+        screenshot("web-models");
+        // the page hides other hospitals; the server refuses them anyway
+        Object otherHospital = ((JavascriptExecutor) browser).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                import('/app/api.js').then((api) => api.request('GET', `/models/${arguments[0]}/performance?hospital=Elsewhere`))
+                    .then(() => done(200), (e) => done(e.status));""", active);
+        assertEquals(403L, otherHospital);
+
         noConsoleErrors();
         browser.findElement(By.id("logout")).click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-form")));
@@ -332,7 +355,7 @@ class WebPageBrowserTest {
 
         // a tablet in portrait (768 x 1024): every screen fits its width
         browser.manage().window().setSize(new org.openqa.selenium.Dimension(768, 1024));
-        for (String view : List.of("#/upload", "#/browse", "#/users", "#/account")) {
+        for (String view : List.of("#/upload", "#/browse", "#/models", "#/users", "#/account")) {
             go(view);
             wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("main h2")));
             Thread.sleep(300);
