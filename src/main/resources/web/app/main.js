@@ -390,7 +390,7 @@ function rowView(id) {
 
 /** An estimate with its 95 % interval, or a dash when there was nothing to measure. */
 function estimate(e) {
-  return e ? `${percent(e.value)} (${percent(e.low)} – ${percent(e.high)})` : '–';
+  return e ? [percent(e.value), el('br'), el('small', { class: 'ci' }, `${percent(e.low)} – ${percent(e.high)}`)] : '–';
 }
 
 const FIGURES = [['sensitivity', 'Sensitivity'], ['specificity', 'Specificity'], ['accuracy', 'Accuracy'], ['auc', 'AUC'],
@@ -403,7 +403,7 @@ function figuresTable(id, caption, rows) {
       FIGURES.map(([, h]) => el('th', { scope: 'col' }, h)))),
     el('tbody', {}, rows.map(([name, f]) => el('tr', { 'data-group': name },
       el('th', { scope: 'row' }, name), el('td', { 'data-figure': 'n' }, String(f.n)),
-      FIGURES.map(([k]) => el('td', { 'data-figure': k }, estimate(f[k]))))))));
+      FIGURES.map(([k]) => el('td', { 'data-figure': k }, ...[estimate(f[k])].flat())))))));
 }
 
 function mixTable(id, caption, periods, day) {
@@ -475,7 +475,7 @@ function modelsView(s) {
         el('div', { class: 'card' },
           el('h3', {}, `Model ${chosen}${entry?.active ? ' (serving now)' : ''}: ${scope}`),
           el('p', {}, 'Measured on the rows this model classified whose class a person confirmed; ',
-            'intervals are 95 % (Wilson for proportions, Hanley-McNeil for the AUC).'),
+            'under each figure its 95 % interval (Wilson for proportions, Hanley-McNeil for the AUC).'),
           el('dl', { class: 'meta', id: 'confusion' },
             el('dt', {}, 'Confirmed rows'), el('dd', { 'data-figure': 'n' }, `${c.n} (${c.tumors} tumor, ${c.healthy} healthy)`),
             el('dt', {}, 'Tumors found'), el('dd', {}, `${c.tp} of ${c.tp + c.fn}`),

@@ -247,11 +247,10 @@ class WebPageBrowserTest {
         assertTrue(report.getInteger("n") >= 1, report.encode());
         assertEquals(String.valueOf(report.getInteger("n")), figures.findElement(By.cssSelector("[data-figure=n]")).getText());
         WebElement ownHospital = browser.findElement(By.cssSelector("#figures-hospital tr[data-group='" + HOSPITAL + "']"));
-        assertTrue(ownHospital.findElement(By.cssSelector("[data-figure=sensitivity]")).getText().matches("[0-9.]+ % \\(.+\\)|–"),
+        assertTrue(ownHospital.findElement(By.cssSelector("[data-figure=sensitivity]")).getText().matches("[0-9.]+ %\\n[0-9.]+ % – [0-9.]+ %|–"),
                 ownHospital.getText());
         assertFalse(browser.findElements(By.cssSelector("#mix-week tr[data-start]")).isEmpty(), "this week's prediction mix");
         everyControlLabelled();
-        screenshot("web-models");
         // the page hides other hospitals; the server refuses them anyway
         Object otherHospital = ((JavascriptExecutor) browser).executeAsyncScript("""
                 const done = arguments[arguments.length - 1];
@@ -352,6 +351,30 @@ class WebPageBrowserTest {
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("password-form")));
         everyControlLabelled();
         screenshot("web-account");
+
+        // confirmed rows in two hospitals: the admin's Models screen measures every hospital, one row each
+        String[] genders = {"female", "male"};
+        String[] healthy = {"11", "12", "13", "14", "15", "17"};
+        for (int i = 0; i < 6; i++) {
+            String hospital = i % 2 == 0 ? HOSPITAL : "North Clinic";
+            for (String[] slice : List.of(new String[] {"yes/Y10" + (i + 1) + ".jpg", "tumor"}, new String[] {"no/" + healthy[i] + " no.jpg", "healthy"})) {
+                HttpResponse<Buffer> labelled = await(server.upload(admin, TestImages.real("brain-mri-253/" + slice[0]), "image/jpeg",
+                        genders[i % 2], hospital, slice[1]));
+                assertTrue(labelled.statusCode() == 201 || labelled.statusCode() == 409, labelled.bodyAsString());
+            }
+        }
+        go("#/models");
+        wait.until(d -> d.findElements(By.cssSelector("#figures-hospital tr[data-group]")).size() >= 2);
+        assertEquals("", browser.findElement(By.name("hospital")).getAttribute("value"), "an admin starts with every hospital");
+        assertTrue(browser.findElement(By.cssSelector("#figures-hospital tr[data-group='North Clinic'] [data-figure=n]")).getText()
+                .matches("[1-9][0-9]*"));
+        assertFalse(browser.findElement(By.cssSelector("#figures-overall [data-figure=auc]")).getText().equals("–"),
+                "tumors and healthy rows both confirmed: an AUC");
+        everyControlLabelled();
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1700));
+        Thread.sleep(300);
+        screenshot("web-models");
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1000));
 
         // a tablet in portrait (768 x 1024): every screen fits its width
         browser.manage().window().setSize(new org.openqa.selenium.Dimension(768, 1024));
