@@ -203,7 +203,7 @@ public final class Server {
                 .compose(v -> unlessCancelled(cancelled))
                 .compose(v -> record(deployments, vertx.deployVerticle(new MriService(metrics, load, modelRegistry), single)))
                 .compose(v -> unlessCancelled(cancelled))
-                .compose(v -> record(deployments, vertx.deployVerticle(HeatmapRunner::new,
+                .compose(v -> record(deployments, vertx.deployVerticle(() -> new HeatmapRunner(models),
                         workers(verticleConfig, "mri-heatmap", 1))))
                 .compose(v -> record(deployments, vertx.deployVerticle(new HeatmapService(models), single)));
         if (withHttp) {

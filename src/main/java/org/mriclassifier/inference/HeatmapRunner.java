@@ -12,12 +12,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Draws heat maps (a worker verticle: OpenCV and the TensorFlow session call block its thread), on the model the job
- * names (leased by the caller), which it shares with the runners; a heat map is one image's forward and backward
- * pass, so it does not go through the batcher.
+ * names, which it shares with the runners; a heat map is one image's forward and backward pass, so it does not go
+ * through the batcher. The job's lease on the model is given back here, after the drawing, whatever its outcome.
  */
 public final class HeatmapRunner extends VerticleBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(HeatmapRunner.class);
+
+    private final ServingModels models;
+
+    public HeatmapRunner(ServingModels models) {
+        this.models = models;
+    }
 
     @Override
     public Future<?> start() {
@@ -25,6 +31,14 @@ public final class HeatmapRunner extends VerticleBase {
     }
 
     private void draw(Message<HeatmapJob> message) {
+        try {
+            drawOn(message);
+        } finally {
+            models.release(message.body().model());
+        }
+    }
+
+    private void drawOn(Message<HeatmapJob> message) {
         Classifier classifier = message.body().model().classifier();
         StoredImage image = message.body().image();
         GradCam gradCam = classifier.gradCam().orElse(null);

@@ -4,6 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,8 +22,8 @@ import org.mriclassifier.inference.ServingModels;
  * {@code mri.heatmap}: a row's Grad-CAM. The row is read through {@code mri.get} and its bytes through
  * {@code mri.image}, so access and audit are exactly those of reading the row and its image. The map is drawn on the
  * model that classified the row when that version is loaded, otherwise on the active one (its version is in the
- * reply); a lease on it is held until the worker answered, so a model switch meanwhile does not close it under the
- * worker. Drawn maps are kept in memory per (row, row version, model version), least recently used first out beyond
+ * reply); the lease on it goes with the job and the worker gives it back when it is done (after a timeout here too),
+ * so a model switch meanwhile does not close it under the worker. Drawn maps are kept in memory per (row, row version, model version), least recently used first out beyond
  * {@code heatmap.cache_bytes}: a re-classification moves the row's version on, so its next map is drawn afresh. At most
  * {@code heatmap.max_in_flight} are drawn at once (503 + Retry-After beyond).
  */
@@ -68,10 +70,7 @@ public final class HeatmapService extends VerticleBase {
                     }
                     inFlight++;
                     return draw(idCommand, model)
-                            .andThen(done -> {
-                                inFlight--;
-                                models.release(model);
-                            })
+                            .andThen(done -> inFlight--)
                             .onSuccess(map -> remember(key, map));
                 })
                 .onSuccess(message::reply)
@@ -81,11 +80,21 @@ public final class HeatmapService extends VerticleBase {
                 });
     }
 
+    /**
+     * The lease on {@code model} goes with the job to the worker, which gives it back when it is done; it is given
+     * back here only when the job never reached the worker (the bytes could not be read, or no worker listens).
+     */
     private Future<Heatmap> draw(JsonObject idCommand, ServedModel model) {
         DeliveryOptions timeout = new DeliveryOptions().setSendTimeout(TIMEOUT_MS);
         return vertx.eventBus().<StoredImage>request(Addresses.MRI_IMAGE, idCommand, timeout)
+                .onFailure(error -> models.release(model))
                 .compose(image -> vertx.eventBus().<Heatmap>request(Addresses.MODEL_HEATMAP,
-                        new HeatmapJob(image.body(), model), timeout))
+                                new HeatmapJob(image.body(), model), timeout)
+                        .onFailure(error -> {
+                            if (error instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
+                                models.release(model);
+                            }
+                        }))
                 .recover(error -> Future.failedFuture(Services.asReplyFailure(error)))
                 .map(Message::body);
     }
