@@ -122,8 +122,9 @@ public final class ClientDriver {
 
         check(Files.readString(operations.getContract().toPath()).startsWith("openapi: 3.1"), "the contract");
         check(Files.readString(operations.getDocs().toPath()).contains("swagger-ui"), "the documentation page");
+        check(Files.readString(operations.getWebPage().toPath()).contains("/app/main.js"), "the web page");
         check(new OperationsApi(client).metrics().contains("# TYPE"), "metrics in the Prometheus format");
-        ok("getContract, getDocs, metrics");
+        ok("getContract, getDocs, getWebPage, metrics");
 
         // users, on /users/{user_name}
         String name = prefix + "-doctor";
@@ -204,6 +205,10 @@ public final class ClientDriver {
         byte[] image = Files.readAllBytes(mri.getMriImage(id).toPath());
         check(Arrays.equals(bytes, image), "the image bytes exactly as uploaded");
         ok("getMriImage");
+
+        byte[] heatmap = Files.readAllBytes(mri.getMriHeatmap(id, true).toPath());
+        check(heatmap.length > 8 && heatmap[1] == 'P' && heatmap[2] == 'N' && heatmap[3] == 'G', "the raw heat map, a PNG");
+        ok("getMriHeatmap");
 
         MriPage rows = mri.listMri(hospital, Gender.FEMALE, "tumor", uploaded.getPrediction(),
                 OffsetDateTime.now().minusHours(1), OffsetDateTime.now().plusHours(1), null, 10, uploaded.getUnfamiliar());

@@ -63,8 +63,9 @@ async function main() {
     const text = (await (await operations.getContract()).text());
     check(text.startsWith('openapi: 3.1'), 'the contract');
     check((await (await operations.getDocs()).text()).includes('swagger-ui'), 'the documentation page');
+    check((await (await operations.getWebPage()).text()).includes('/app/main.js'), 'the web page');
     check((await new OperationsApi(config).metrics()).includes('# TYPE'), 'metrics in the Prometheus format');
-    ok('getContract, getDocs, metrics');
+    ok('getContract, getDocs, getWebPage, metrics');
 
     // users, on /users/{user_name}
     const name = `${prefix}-doctor`;
@@ -143,6 +144,10 @@ async function main() {
     const image = new Uint8Array(await (await mri.getMriImage({ id })).arrayBuffer());
     check(image.length === bytes.length && image.every((b, i) => b === bytes[i]), 'the image bytes exactly as uploaded');
     ok('getMriImage');
+
+    const heatmap = new Uint8Array(await (await mri.getMriHeatmap({ id, raw: true })).arrayBuffer());
+    check(heatmap.length > 8 && heatmap[1] === 0x50 && heatmap[2] === 0x4e && heatmap[3] === 0x47, 'the raw heat map, a PNG');
+    ok('getMriHeatmap');
 
     const rows = await mri.listMri({ hospital, gender: Gender.Female, _class: 'tumor', prediction: uploaded.prediction,
         from: new Date(Date.now() - 3600_000), to: new Date(Date.now() + 3600_000), limit: 10, unfamiliar: uploaded.unfamiliar });

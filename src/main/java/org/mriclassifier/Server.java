@@ -32,9 +32,11 @@ import org.mriclassifier.inference.Classifier;
 import org.mriclassifier.inference.InferenceBatcher;
 import org.mriclassifier.inference.InferenceMetrics;
 import org.mriclassifier.inference.ModelRunner;
+import org.mriclassifier.inference.HeatmapRunner;
 import org.mriclassifier.inference.ServingModels;
 import org.mriclassifier.models.ModelRegistry;
 import org.mriclassifier.models.ModelService;
+import org.mriclassifier.mri.HeatmapService;
 import org.mriclassifier.lifecycle.Lifecycle;
 import org.mriclassifier.lifecycle.Observability;
 import org.mriclassifier.mri.ClassificationLoad;
@@ -199,7 +201,11 @@ public final class Server {
                 .compose(v -> record(deployments, vertx.deployVerticle(
                         new InferenceBatcher(models, metrics), single)))
                 .compose(v -> unlessCancelled(cancelled))
-                .compose(v -> record(deployments, vertx.deployVerticle(new MriService(metrics, load, modelRegistry), single)));
+                .compose(v -> record(deployments, vertx.deployVerticle(new MriService(metrics, load, modelRegistry), single)))
+                .compose(v -> unlessCancelled(cancelled))
+                .compose(v -> record(deployments, vertx.deployVerticle(() -> new HeatmapRunner(models),
+                        workers(verticleConfig, "mri-heatmap", 1))))
+                .compose(v -> record(deployments, vertx.deployVerticle(new HeatmapService(models), single)));
         if (withHttp) {
             TokenIssuer tokens = new TokenIssuer(vertx, foundation.jwtKey(), config.getJsonObject("jwt"));
             UploadBudget uploads = UploadBudget.fromConfig(config.getJsonObject("mri"));

@@ -121,6 +121,8 @@ public final class HttpVerticle extends VerticleBase {
         new UserRoutes(principals).mount(rb);
         new MriRoutes(config().getJsonObject("vision").getLong("max_image_bytes", 10L << 20), uploads, pool, images).mount(rb);
         operations.mount(rb);
+        WebPage page = new WebPage();
+        page.mount(rb);
         new ModelRoutes().mount(rb);
 
         Router router = rb.createRouter();
@@ -160,6 +162,7 @@ public final class HttpVerticle extends VerticleBase {
             }
         });
         operations.mountAssets(router);
+        page.mountAssets(router);
         RouteInventory.check(contract, rb, router);
 
         FailureHandler failures = new FailureHandler(bodyLimit);

@@ -15,6 +15,7 @@ import java.time.Instant;
 import org.mriclassifier.auth.Actor;
 import org.mriclassifier.mri.MriExport;
 import org.mriclassifier.mri.images.ImageStore;
+import org.mriclassifier.inference.Heatmap;
 import org.mriclassifier.mri.StoredImage;
 import org.mriclassifier.mri.UploadCommand;
 import org.mriclassifier.vision.ImageFormat;
@@ -59,11 +60,12 @@ final class MriRoutes {
         // thread and copies the contract's whole schema table to do it (a third of the CPU of a read, measured
         // with JFR, see BENCHMARKS.md). The MRI service checks the id itself (400 naming "id"), as the contract
         // says; the contract still describes these operations and their security still runs.
-        for (String idOnly : new String[] {"getMri", "getMriImage", "deleteMri", "classifyMri"}) {
+        for (String idOnly : new String[] {"getMri", "getMriImage", "getMriHeatmap", "deleteMri", "classifyMri"}) {
             rb.getRoute(idOnly).setDoValidation(false);
         }
         rb.getRoute("getMri").addHandler(this::getMri);
         rb.getRoute("getMriImage").addHandler(this::getMriImage);
+        rb.getRoute("getMriHeatmap").addHandler(this::getMriHeatmap);
         rb.getRoute("deleteMri").addHandler(this::deleteMri);
         rb.getRoute("classifyMri").addHandler(this::classifyMri);
     }
@@ -167,6 +169,28 @@ final class MriRoutes {
                             .putHeader("Content-Type", image.contentType())
                             .putHeader("Content-Disposition", "attachment; filename=\"" + image.id() + "." + extension + "\"")
                             .end(Buffer.buffer(image.bytes()));
+                })
+                .onFailure(error -> ctx.fail(Services.asReplyFailure(error)));
+    }
+
+    /** The Grad-CAM overlay, or with {@code raw=true} the map alone (grey): both PNG at the stored image's size. */
+    private void getMriHeatmap(RoutingContext ctx) {
+        String raw = Http.query(ctx, "raw");
+        if (raw != null && !raw.strip().equals("true") && !raw.strip().equals("false")) {
+            ctx.fail(ServiceException.badRequest("raw", "must be true or false"));
+            return;
+        }
+        ctx.vertx().eventBus().<Heatmap>request(Addresses.MRI_HEATMAP,
+                        idCommand(ctx).put("actor", Http.actor(ctx).toJson()),
+                        new DeliveryOptions().setSendTimeout(UPLOAD_TIMEOUT_MS))
+                .onSuccess(reply -> {
+                    Heatmap map = reply.body();
+                    boolean rawMap = "true".equals(raw == null ? null : raw.strip());
+                    ctx.response()
+                            .putHeader("Content-Type", "image/png")
+                            .putHeader("X-Model-Version", map.modelVersion())
+                            .putHeader("X-Heatmap-Peak", String.valueOf((float) map.peak()))
+                            .end(Buffer.buffer(rawMap ? map.raw() : map.overlay()));
                 })
                 .onFailure(error -> ctx.fail(Services.asReplyFailure(error)));
     }

@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.WeakHashMap;
 import org.mriclassifier.inference.BatchJob;
 import org.mriclassifier.inference.BatchResult;
+import org.mriclassifier.inference.Heatmap;
+import org.mriclassifier.inference.HeatmapJob;
 import org.mriclassifier.inference.InferenceJob;
 import org.mriclassifier.inference.Prediction;
 import org.mriclassifier.models.ModelUpload;
@@ -18,7 +20,8 @@ import org.mriclassifier.vision.VisionResult;
 public final class Payloads {
 
     static final List<Class<?>> TYPES = List.of(UploadCommand.class, VisionJob.class, VisionResult.class,
-            InferenceJob.class, Prediction.class, BatchJob.class, BatchResult.class, StoredImage.class, ModelUpload.class);
+            InferenceJob.class, Prediction.class, BatchJob.class, BatchResult.class, StoredImage.class, Heatmap.class,
+            HeatmapJob.class, ModelUpload.class);
 
     private static final Map<EventBus, Boolean> REGISTERED = new WeakHashMap<>();
 

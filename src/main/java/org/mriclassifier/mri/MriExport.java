@@ -56,10 +56,11 @@ public final class MriExport {
             "unfamiliar", "unfamiliar_score", "model_version", "image_sha256", "content_type", "size_bytes", "width",
             "height", "created_by", "created_at", "updated_at", "version");
 
+    /** Every column {@link MriRepository#toRow} reads (MriExportTest fails when one is missing). */
     private static final String COLUMNS = """
             m.id, m.gender, m.hospital, m.label, m.prediction, m.probability, m.model_version, m.image_sha256,
             m.content_type, m.size_bytes, m.width, m.height, m.created_by_name, m.created_at, m.updated_at, m.version,
-            m.unfamiliar, m.unfamiliar_score, m.class_confirmed""";
+            m.unfamiliar, m.unfamiliar_score, m.class_confirmed, m.updated_by_name""";
 
     private static final String FILTERS = """
             ($1::text IS NULL OR m.hospital = $1)

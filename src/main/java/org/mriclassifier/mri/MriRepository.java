@@ -31,7 +31,8 @@ public final class MriRepository {
 
     private static final String COLUMNS = """
             id, gender, hospital, label, prediction, probability, model_version, image_sha256, content_type,
-            size_bytes, width, height, created_by_name, created_at, updated_at, version, unfamiliar, unfamiliar_score, class_confirmed""";
+            size_bytes, width, height, created_by_name, created_at, updated_at, version, unfamiliar, unfamiliar_score,
+            class_confirmed, updated_by_name""";
 
     /** A new row and its bytes. */
     public record NewRow(UUID id, String gender, String hospital, String label, String prediction, float probability,
@@ -118,24 +119,27 @@ public final class MriRepository {
     /**
      * Writes the new metadata of a locked row, moving its version on. {@code classSet}: a person set the class
      * (or cleared it) in this change, so it is confirmed (or no longer is); otherwise its confirmation stays.
+     * {@code actorName} is who changed it (a stale If-Match's 412 names them).
      */
-    public Future<MriRow> updateMetadata(SqlClient tx, UUID id, String gender, String label, String hospital, boolean classSet) {
+    public Future<MriRow> updateMetadata(SqlClient tx, UUID id, String gender, String label, String hospital, boolean classSet,
+                                         String actorName) {
         return tx.preparedQuery("""
                         UPDATE mri SET gender = $2, label = $3, hospital = $4, version = version + 1, updated_at = now(),
-                                       class_confirmed = CASE WHEN $5 THEN $3::text IS NOT NULL ELSE class_confirmed END
+                                       class_confirmed = CASE WHEN $5 THEN $3::text IS NOT NULL ELSE class_confirmed END,
+                                       updated_by_name = $6
                         WHERE id = $1 RETURNING %s""".formatted(COLUMNS))
-                .execute(Tuple.of(id, gender, label, hospital, classSet))
+                .execute(Tuple.of(id, gender, label, hospital, classSet, actorName))
                 .map(rows -> toRow(rows.iterator().next()));
     }
 
     public Future<MriRow> updatePrediction(SqlClient tx, UUID id, String prediction, float probability, String modelVersion,
-                                           boolean unfamiliar, Float unfamiliarScore) {
+                                           boolean unfamiliar, Float unfamiliarScore, String actorName) {
         return tx.preparedQuery("""
                         UPDATE mri SET prediction = $2, probability = $3, model_version = $4, unfamiliar = $5,
-                                       unfamiliar_score = $6, version = version + 1, updated_at = now()
+                                       unfamiliar_score = $6, version = version + 1, updated_at = now(), updated_by_name = $7
                         WHERE id = $1 RETURNING %s""".formatted(COLUMNS))
                 .execute(Tuple.tuple().addUUID(id).addString(prediction).addFloat(probability).addString(modelVersion)
-                        .addBoolean(unfamiliar).addFloat(unfamiliarScore))
+                        .addBoolean(unfamiliar).addFloat(unfamiliarScore).addString(actorName))
                 .map(rows -> toRow(rows.iterator().next()));
     }
 
@@ -286,6 +290,7 @@ public final class MriRepository {
                 row.getString("image_sha256"), row.getString("content_type"), row.getInteger("size_bytes"),
                 row.getInteger("width"), row.getInteger("height"), row.getString("created_by_name"),
                 row.getOffsetDateTime("created_at"), row.getOffsetDateTime("updated_at"), row.getInteger("version"),
-                row.getBoolean("unfamiliar"), row.getFloat("unfamiliar_score"), row.getBoolean("class_confirmed"));
+                row.getBoolean("unfamiliar"), row.getFloat("unfamiliar_score"), row.getBoolean("class_confirmed"),
+                row.getString("updated_by_name"));
     }
 }

@@ -323,12 +323,13 @@ public final class MriService extends VerticleBase {
                     if (!decision.allowed()) {
                         throw deny(actor, "mri.update", id, decision);
                     }
-                    EntityTags.requireCurrent(ifMatch, row.version());
+                    requireCurrent(ifMatch, row);
                     require(GENDERS, gender, "gender");
                     if (label != null) {
                         require(CLASSES, label, "class");
                     }
-                    return repository.updateMetadata(tx, id, gender, label, hospital, changes.containsKey("class"))
+                    return repository.updateMetadata(tx, id, gender, label, hospital, changes.containsKey("class"),
+                                    actor.userName())
                             .compose(updated -> audited(tx, "updated", actor, updated));
                 }))
                 // moved to a hospital that already stores these bytes
@@ -338,6 +339,18 @@ public final class MriService extends VerticleBase {
                     changed("updated", actor, updated);
                     return updated.toJson();
                 });
+    }
+
+    /** A stale If-Match: 412 that says who moved the row on and when, so the client can tell its user. */
+    private static void requireCurrent(String ifMatch, MriRow row) {
+        try {
+            EntityTags.requireCurrent(ifMatch, row.version());
+        } catch (ServiceException stale) {
+            String by = row.updatedBy() == null ? "" : " by " + row.updatedBy();
+            throw new ServiceException(412, "the row has changed since that ETag was read: it was changed" + by + " at "
+                    + java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(row.updatedAt()) + " and is now at "
+                    + row.etag() + "; read it again and retry", "If-Match");
+        }
     }
 
     private Future<JsonObject> delete(JsonObject command) {
@@ -391,7 +404,7 @@ public final class MriService extends VerticleBase {
                     }
                     return repository.updatePrediction(tx, id, outcome.prediction().label(),
                             outcome.prediction().probability(), outcome.prediction().modelVersion(),
-                            outcome.prediction().unfamiliar(), scoreOrNull(outcome.prediction()))
+                            outcome.prediction().unfamiliar(), scoreOrNull(outcome.prediction()), actor.userName())
                             .compose(updated -> audited(tx, "reclassified", actor, updated));
                 })))
                 .map(row -> {
