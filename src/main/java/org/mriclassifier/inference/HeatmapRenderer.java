@@ -28,6 +28,18 @@ public final class HeatmapRenderer {
     private HeatmapRenderer() {
     }
 
+    /**
+     * The share of the input, on each side, that no map cell centres on. The seed family (two unpadded 9x9
+     * convolutions around one 2x2 pooling) maps cell i of its last map to input pixel 2i + 12.5, a band of two pixels
+     * each: the cells cover 2 x mapSize pixels in the input's middle. Padded networks cover the whole input.
+     */
+    static double footprintMargin(String architecture, int inputSize, int mapSize) {
+        if (!"seed".equals(architecture) || 2 * mapSize >= inputSize) {
+            return 0;
+        }
+        return (inputSize - 2.0 * mapSize) / 2.0 / inputSize;
+    }
+
     public static Heatmap render(Classifier classifier, GradCam gradCam, byte[] stored) {
         PreprocessSpec spec = classifier.descriptor().preprocessing();
         Mat bgr = Preprocessor.decode(stored);
@@ -44,8 +56,15 @@ public final class HeatmapRenderer {
             small.create(map.height(), map.width(), CvType.CV_32F);
             small.put(0, 0, map.values());
             CropBounds crop = input.crop();
-            Imgproc.resize(small, cropped, new Size(crop.width(), crop.height()), 0, 0, Imgproc.INTER_LINEAR);
-            Mat region = frame.submat(new Rect(crop.x(), crop.y(), crop.width(), crop.height()));
+            // the map's cells sit over the part of the input their receptive fields centre on: all of it for
+            // 'same'-padded networks, the middle for the seed family's unpadded 9x9 convolutions
+            double margin = footprintMargin(classifier.descriptor().architecture(), input.size(), map.height());
+            int marginX = (int) Math.round(crop.width() * margin);
+            int marginY = (int) Math.round(crop.height() * margin);
+            int width = Math.max(1, crop.width() - 2 * marginX);
+            int height = Math.max(1, crop.height() - 2 * marginY);
+            Imgproc.resize(small, cropped, new Size(width, height), 0, 0, Imgproc.INTER_LINEAR);
+            Mat region = frame.submat(new Rect(crop.x() + marginX, crop.y() + marginY, width, height));
             cropped.copyTo(region);
             region.release();
             Imgproc.resize(frame, full, new Size(bgr.cols(), bgr.rows()), 0, 0, Imgproc.INTER_LINEAR);
