@@ -159,7 +159,7 @@ class HeatmapApiTest {
 
     @Test
     @DisplayName("the map is drawn on the model that classified the row while that model is loaded, otherwise on the active one")
-    void drawnOnTheClassifyingModel(VertxTestContext ctx) {
+    void drawnOnTheClassifyingModel(VertxTestContext ctx) throws java.io.IOException {
         String shipped = org.mriclassifier.inference.ModelDescriptors.read(java.nio.file.Path.of("model/v3")).version();
         String other = "heat-other";
         String[] first = new String[1];
