@@ -3,7 +3,9 @@ package org.mriclassifier.api;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -35,6 +37,9 @@ final class UploadReader implements Handler<RoutingContext> {
     private static final long FORM_OVERHEAD = 64 * 1024;
     /** Bodies up to this size are read and dropped when refused, keeping the connection. */
     private static final long DRAIN_LIMIT = 256 * 1024;
+    /** How long, and how many more bytes, a refused upload's connection is read (and dropped) before it closes. */
+    static final long LINGER_MS = 1_000;
+    static final long LINGER_BYTES = 1 << 20;
 
     /** What was read: a multipart form (file + attributes) or a JSON body. */
     record Body(Buffer file, String fileContentType, MultiMap attributes, Buffer json) {
@@ -72,31 +77,66 @@ final class UploadReader implements Handler<RoutingContext> {
         }
         auth.authenticate(new TokenCredentials(header.substring(7).trim()))
                 .onFailure(e -> refuse(ctx, new HttpException(401, e)))
-                .onSuccess(user -> read(ctx, user.subject() != null ? user.subject() : user.principal().getString("sub")));
+                .onSuccess(user -> read(ctx, account(user.attributes().getJsonObject(TokenAuth.ACTOR))));
     }
 
     /**
-     * An answer before the body was read. A small body is read and dropped, so the connection stays open for the
-     * client's next request (under overload, reconnecting would cost more than the bytes); a large or unknown
-     * one is not wanted at all: the connection closes once the answer is out. Either way nothing waits for an
-     * idle timeout.
+     * An answer before the body was read, sent at once: the body is not wanted, and what of it arrives is dropped
+     * as it comes (no multipart decoding, no copy, nothing reserved). A small body is let in to its end, so the
+     * connection stays open for the client's next request (under overload, reconnecting would cost more than the
+     * bytes); a large or unknown one gets {@code Connection: close}, and the connection closes once the answer is
+     * out and the client stopped sending (at most {@link #LINGER_MS} later: see {@link #closeLingering}). Either way
+     * nothing waits for an idle timeout, and the client reads the answer instead of a reset.
      */
     static void refuse(RoutingContext ctx, Throwable failure) {
         HttpServerRequest request = ctx.request();
         // the contract's route never sees this request: name it here, so refusals count under /MRI in /metrics
         request.routed("/MRI");
-        if (request.isEnded()) {
-            ctx.fail(failure);
-            return;
-        }
-        long declared = contentLength(request);
-        if (declared >= 0 && declared <= DRAIN_LIMIT) {
-            request.handler(ignored -> { }).exceptionHandler(e -> { }).endHandler(end -> ctx.fail(failure));
+        if (!request.isEnded()) {
+            long declared = contentLength(request);
+            if (declared < 0 || declared > DRAIN_LIMIT) {
+                ctx.put(CLOSE_AFTER_RESPONSE, true);
+            }
+            request.handler(ignored -> { }).exceptionHandler(e -> { });
             request.resume();
+        }
+        ctx.fail(failure);
+    }
+
+    /**
+     * Closes the connection of a refused upload once its answer is written. Closing while the client is still
+     * sending would make the kernel answer the unread bytes with a reset, which can destroy the answer before the
+     * client reads it; so the rest of the body is dropped as it arrives until it ends, {@link #LINGER_BYTES} more
+     * have come, or {@link #LINGER_MS} passed, whichever is first (what Apache calls a lingering close).
+     */
+    static void closeLingering(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        HttpConnection connection = request.connection();
+        if (request.isEnded()) {
+            connection.close();
             return;
         }
-        ctx.put(CLOSE_AFTER_RESPONSE, true);
-        ctx.fail(failure);
+        long[] seen = new long[1];
+        long timer = ctx.vertx().setTimer(LINGER_MS, id -> connection.close());
+        request.handler(chunk -> {
+            seen[0] += chunk.length();
+            if (seen[0] > LINGER_BYTES) {
+                ctx.vertx().cancelTimer(timer);
+                connection.close();
+            }
+        });
+        request.endHandler(end -> {
+            ctx.vertx().cancelTimer(timer);
+            connection.close();
+        });
+        request.exceptionHandler(e -> ctx.vertx().cancelTimer(timer));
+        request.resume();
+    }
+
+    /** The account an upload counts against, as the MRI service's admissions key it (its id, else its name). */
+    private static String account(JsonObject actor) {
+        String id = actor.getString("id");
+        return id != null ? id : actor.getString("user_name");
     }
 
     private void read(RoutingContext ctx, String userId) {
@@ -114,8 +154,14 @@ final class UploadReader implements Handler<RoutingContext> {
             tooLarge(ctx);
             return;
         }
-        // full already: say so before reading (and paying for) a body that would only be refused
-        if (load.full() || (declared >= 0 && !budget.hasRoomFor(declared))) {
+        // full already, or this account holds its share of a full server: say so before reading (and paying for)
+        // a body that would only be refused
+        ClassificationLoad.Verdict verdict = load.verdict(userId);
+        if (verdict != ClassificationLoad.Verdict.ADMIT) {
+            refuse(ctx, load.refusal(verdict, userId));
+            return;
+        }
+        if (declared >= 0 && !budget.hasRoomFor(declared)) {
             refuse(ctx, ServiceException.retryLater(503, "too many uploads in progress; try again shortly", 1));
             return;
         }

@@ -67,8 +67,7 @@ public final class MriService extends VerticleBase {
         pageSizeMax = mri.getInteger("page_size_max", 100);
         visionTimeoutMs = config().getJsonObject("vision", new JsonObject()).getLong("timeout_ms", 10_000L);
         inferenceTimeoutMs = config().getJsonObject("inference", new JsonObject()).getLong("timeout_ms", 10_000L);
-        admissions = new Admissions(load, mri.getInteger("max_classifications_per_user", 24),
-                mri.getLong("max_classification_bytes_in_flight", 256L << 20));
+        admissions = new Admissions(load, mri.getLong("max_classification_bytes_in_flight", 256L << 20));
         EventBus bus = vertx.eventBus();
         return Future.all(List.of(
                 bus.<UploadCommand>localConsumer(Addresses.MRI_UPLOAD, this::upload).completion(),
