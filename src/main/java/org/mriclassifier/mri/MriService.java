@@ -116,21 +116,28 @@ public final class MriService extends VerticleBase {
                 return Future.failedFuture(new ServiceException(403, labelling.reason(), "class"));
             }
         }
+        // one database round trip for a new image: row, bytes and audit row in one statement, which finds a
+        // duplicate by the unique constraint too (a second query then names the stored row)
         return admissions.admit(actor, command.image().length, () -> preprocess(command.image())
-                .compose(vision -> rejectDuplicate(hospital, vision.sha256())
-                        .compose(v -> infer(vision)))
-                .compose(outcome -> pool.withTransaction(tx -> repository.insert(tx, new MriRepository.NewRow(
+                .compose(this::infer)
+                .compose(outcome -> repository.insertAudited(pool, new MriRepository.NewRow(
                         UUID.randomUUID(), command.gender(), hospital, command.label(),
                         outcome.prediction().label(), outcome.prediction().probability(),
                         outcome.prediction().modelVersion(), outcome.vision().sha256(),
                         outcome.vision().format().contentType(), outcome.vision().width(), outcome.vision().height(),
                         actor.id() == null ? null : UUID.fromString(actor.id()), actor.userName(), outcome.vision().stored(),
-                        outcome.prediction().unfamiliar(), scoreOrNull(outcome.prediction())))
-                        .compose(row -> audited(tx, "created", actor, row)))))
+                        outcome.prediction().unfamiliar(), scoreOrNull(outcome.prediction())),
+                        AuditTrail.mriCreated(actor.toJson(), hospital))
+                        .compose(created -> created.isPresent() ? Future.succeededFuture(created.get())
+                                : rejectDuplicate(hospital, outcome.vision().sha256()).map(v -> (MriRow) null))))
                 // a concurrent upload of the same bytes won the race
                 .recover(error -> Future.failedFuture(DbErrors.isUniqueViolation(error, MriRepository.UNIQUE_IMAGE)
                         ? new ServiceException(409, "this image is already stored for this hospital", "file") : error))
                 .map(row -> {
+                    if (row == null) {
+                        // stored meanwhile and deleted again before it could be named
+                        throw new ServiceException(409, "this image is already stored for this hospital", "file");
+                    }
                     classified(row);
                     changed("created", actor, row);
                     return row.toJson();
