@@ -518,6 +518,13 @@ def side_by_side(server, admin, peer, args, out, image_list, token_file):
         run("storm_c128", "ours", server, upload, [image_list, token_file, "storm%d" % r, "impatient"], 128)
         run("storm_c128", "peer", peer, upload, [image_list, "none", "pstorm%d" % r, "impatient", "image"], 128)
 
+    if args.profile:
+        # where our server's CPU goes, in runs of their own (JFR's sampling slows it a little)
+        for name, script_args, connections in (("upload-c32-jfr", [image_list, token_file, "jfr32"], 32),
+                                               ("storm-c128-jfr", [image_list, token_file, "jfrstorm", "impatient"], 128)):
+            run_result = scenario(server, admin, out, name, lambda: wrk(upload, script_args, connections, d, server.base,
+                                                                         "/MRI", out, name))
+            print("%s: %s" % (name, json.dumps(run_result)), flush=True)
     summary = {}
     for name, sides in rows.items():
         summary[name] = {}
@@ -575,10 +582,10 @@ PROFILE = {"work": None, "results": {}}
 
 
 def scenario(server, admin, out, name, run):
-    profiled = name in ("upload-c32-jfr", "get-one-jfr")
+    profiled = name in ("upload-c32-jfr", "get-one-jfr", "storm-c128-jfr")
     if profiled:
         jfr = os.path.join(PROFILE["work"], name + ".jfr")
-        subprocess.run(["jcmd", str(server.process.pid), "JFR.start", "name=" + name, "settings=profile",
+        subprocess.run(["jcmd", str(server.process.pid), "JFR.start", "name=" + name, "settings=" + jfr_settings(),
                         "filename=" + jfr], check=True, capture_output=True)
     before = scrape(server, admin)
     cpu_before = (time.time(), server.cpu_seconds(), server.postgres_cpu_seconds(), machine_cpu())
@@ -647,13 +654,28 @@ def soak(server, admin, out, image_list, token_file, upload, seconds):
     return result
 
 
+def jfr_settings():
+    """JFR's profile settings, sampling every 2 ms (Java) and 5 ms (native) instead of 10 and 20: a 15 s run on
+    2 busy cores otherwise gives too few samples to rank frames."""
+    path = os.path.join(PROFILE["work"], "dense.jfc")
+    if not os.path.exists(path):
+        java_home = os.path.dirname(os.path.dirname(os.path.realpath(shutil.which("java"))))
+        with open(os.path.join(java_home, "lib", "jfr", "profile.jfc")) as f:
+            text = f.read()
+        text = text.replace('control="method-sampling-java-interval">10 ms', 'control="method-sampling-java-interval">2 ms')
+        text = text.replace('control="method-sampling-native-interval">20 ms', 'control="method-sampling-native-interval">5 ms')
+        with open(path, "w") as f:
+            f.write(text)
+    return path
+
+
 def profile_summary(jfr, out, name):
     """Where the server's CPU went: JFR samples of Java code on CPU and of threads inside native code (TensorFlow,
     OpenCV), minus threads idling in the kernel; each sample is put in the area of its innermost frame that belongs
     to a library or to the server (JDK frames count for whoever called them)."""
     text = subprocess.run(["jfr", "print", "--events", "jdk.ExecutionSample,jdk.NativeMethodSample",
-                           "--stack-depth", "30", jfr], capture_output=True, text=True, check=True).stdout
-    counts, areas, total = {}, {}, 0
+                           "--stack-depth", "64", jfr], capture_output=True, text=True, check=True).stdout
+    counts, areas, total, inclusive = {}, {}, 0, {}
     for event in text.split("jdk.")[1:]:
         frames = re.findall(r"^\s+([\w.$<>]+)\(", event, re.M)
         if not frames or re.search(r"epollWait|EPoll\.wait|Selector|Object\.wait|Unsafe\.park|Thread\.sleep|accept0|socketRead",
@@ -661,6 +683,9 @@ def profile_summary(jfr, out, name):
             continue
         total += 1
         counts[frames[0]] = counts.get(frames[0], 0) + 1
+        # every method on the stack once: where the time goes including what it calls
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + 1
         area = "JDK"
         for frame in frames:
             match = next((label for prefix, label in AREAS if frame.startswith(prefix)), None)
@@ -675,6 +700,10 @@ def profile_summary(jfr, out, name):
             f.write("%6.1f%%  %s\n" % (100.0 * n / total, area))
         f.write("\ntop frames:\n")
         for method, n in sorted(counts.items(), key=lambda kv: -kv[1])[:25]:
+            f.write("%6.1f%%  %s\n" % (100.0 * n / total, method))
+        f.write("\nour own methods, including what they call (stacks cut at 64 frames):\n")
+        ours = [(m, n) for m, n in inclusive.items() if m.startswith("org.mriclassifier")]
+        for method, n in sorted(ours, key=lambda kv: -kv[1])[:25]:
             f.write("%6.1f%%  %s\n" % (100.0 * n / total, method))
     return {"samples": total, "areas_pct": {a: round(100.0 * n / total, 1) for a, n in areas.items()}}
 

@@ -12,7 +12,10 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.mriclassifier.auth.TokenAuth;
 import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.mri.ClassificationLoad;
@@ -49,6 +52,12 @@ final class UploadReader implements Handler<RoutingContext> {
     private final long maxImageBytes;
     private final UploadBudget budget;
     private final ClassificationLoad load;
+    /**
+     * Per connection of this reader's event loop (one HTTP verticle instance, so no lock): the earliest time
+     * (System.nanoTime) a retry after its last refusal is answered at once. Expired entries go when it is full.
+     */
+    private final Map<HttpConnection, Long> comeBackAfter = new HashMap<>();
+    private static final int PACED_CONNECTIONS_MAX = 4096;
 
     UploadReader(TokenAuth auth, long maxImageBytes, UploadBudget budget, ClassificationLoad load) {
         this.auth = auth;
@@ -139,6 +148,34 @@ final class UploadReader implements Handler<RoutingContext> {
         return id != null ? id : actor.getString("user_name");
     }
 
+    /**
+     * A 429 or 503 with Retry-After, paced per connection: a connection that comes back sooner than half the
+     * Retry-After it was given (a client that ignores it; many do) has its next refusal answered only then. Such
+     * a client then costs a timer, not a refusal's CPU, as often as it likes to ask: 128 of them retrying at once
+     * would otherwise spend the cores on refusals and starve the accepted uploads. Clients that wait as asked
+     * (with jitter down to half of it) are answered at once, as before. The body is not read meanwhile.
+     */
+    private void refuseRetryLater(RoutingContext ctx, ServiceException failure) {
+        HttpConnection connection = ctx.request().connection();
+        long now = System.nanoTime();
+        long retryNanos = TimeUnit.SECONDS.toNanos(failure.retryAfterSeconds() == null ? 1 : failure.retryAfterSeconds());
+        Long earliest = comeBackAfter.get(connection);
+        long answerAt = earliest != null && earliest - now > 0 ? earliest : now;
+        if (comeBackAfter.size() >= PACED_CONNECTIONS_MAX) {
+            comeBackAfter.values().removeIf(at -> now - at > 0);
+        }
+        comeBackAfter.put(connection, answerAt + retryNanos / 2);
+        if (answerAt == now) {
+            refuse(ctx, failure);
+            return;
+        }
+        ctx.vertx().setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(answerAt - now)), id -> {
+            if (!ctx.response().ended() && !ctx.response().closed()) {
+                refuse(ctx, failure);
+            }
+        });
+    }
+
     private void read(RoutingContext ctx, String userId) {
         HttpServerRequest request = ctx.request();
         String type = request.getHeader("Content-Type") == null ? "" : request.getHeader("Content-Type").toLowerCase(Locale.ROOT);
@@ -158,11 +195,11 @@ final class UploadReader implements Handler<RoutingContext> {
         // a body that would only be refused
         ClassificationLoad.Verdict verdict = load.verdict(userId);
         if (verdict != ClassificationLoad.Verdict.ADMIT) {
-            refuse(ctx, load.refusal(verdict, userId));
+            refuseRetryLater(ctx, load.refusal(verdict, userId));
             return;
         }
         if (declared >= 0 && !budget.hasRoomFor(declared)) {
-            refuse(ctx, ServiceException.retryLater(503, "too many uploads in progress; try again shortly", 1));
+            refuseRetryLater(ctx, ServiceException.retryLater(503, "too many uploads in progress; try again shortly", 1));
             return;
         }
         UploadBudget.Upload upload = budget.open(userId);

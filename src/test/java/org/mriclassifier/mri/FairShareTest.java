@@ -184,7 +184,7 @@ class FairShareTest {
     }
 
     @Test
-    @DisplayName("at capacity, the account above its share is answered 429 before it sends a byte of the body, small or large")
+    @DisplayName("at capacity, the account above its share is answered 429 before it sends a byte of the body, small or large; a retry that ignores Retry-After waits for its answer")
     void refusalReadsNoBody() throws Exception {
         // two classifications at once; each waits 3 s in the batcher for company, so both slots stay taken
         start(new JsonObject().put("mri", new JsonObject().put("max_classifications_in_flight", 2))
@@ -204,6 +204,12 @@ class FairShareTest {
             assertTrue(small.body().contains("equal share"), small.body());
             assertTrue(small.millis() < 1_000, "answered in " + small.millis() + " ms");
             assertTrue(!"close".equals(small.headers().get("connection")), small.headers().toString());
+            // the body follows (dropped unread) and the connection takes the next request, sent at once, ignoring
+            // Retry-After: that refusal is answered only half a Retry-After after the first
+            socket.getOutputStream().write(new byte[100_000]);
+            Raw impatient = headOnly(socket, first, 100_000);
+            assertEquals(429, impatient.status(), impatient.body());
+            assertTrue(impatient.millis() >= 300 && impatient.millis() < 2_000, "paced: " + impatient.millis() + " ms");
         }
         try (Socket socket = new Socket("127.0.0.1", server.port)) {
             socket.setSoTimeout(5_000);
