@@ -50,7 +50,7 @@ public final class VisionVerticle extends VerticleBase {
             ImageHeader.Facts facts = ImageHeader.inspect(bytes, maxPixels, maxSide, maxDecodedBytes);
             // what is stored, hashed and served back: the original bytes, with their metadata, are never kept
             byte[] stripped = MetadataStripper.strip(bytes);
-            Preprocessed result = Preprocessor.preprocess(stripped, spec);
+            Preprocessed result = Preprocessor.preprocessForServing(stripped, facts.format(), facts.width(), facts.height(), spec);
             message.reply(new VisionResult(stripped, Sha256.hex(stripped), facts.format(), facts.width(), facts.height(),
                     result.pixels(), result.fallback(), System.nanoTime() - start, result.colourfulness()));
         } catch (ImageHeader.Rejected e) {
