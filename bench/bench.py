@@ -284,7 +284,7 @@ def main():
         upload = os.path.join(ROOT, "bench", "upload.lua")
         get = os.path.join(ROOT, "bench", "get.lua")
         if peer:
-            results["side_by_side"] = side_by_side(server, admin, peer, args, out, image_list, token_file)
+            results["side_by_side"] = side_by_side(server, admin, peer, args, out, image_list, token_file, extra)
             print(side_by_side_report(results["side_by_side"], args.compare_duration), flush=True)
         if args.compare_only:
             args.soak_seconds = 0
@@ -479,6 +479,10 @@ def measured(target, run):
     return result
 
 
+def rounded(value):
+    return None if value is None else (round(value, 2) if value < 10 else round(value, 1))
+
+
 def median(values):
     values = sorted(v for v in values if v is not None)
     if not values:
@@ -487,7 +491,7 @@ def median(values):
     return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
 
 
-def side_by_side(server, admin, peer, args, out, image_list, token_file):
+def side_by_side(server, admin, peer, args, out, image_list, token_file, extra):
     """Ours and the original's stand-in on the same images, in the same run, interleaved round by round:
     POST /MRI at 32 polite clients, GET /MRI/{id} at 32, and 128 clients that ignore Retry-After."""
     upload = os.path.join(ROOT, "bench", "upload.lua")
@@ -529,7 +533,7 @@ def side_by_side(server, admin, peer, args, out, image_list, token_file):
     for name, sides in rows.items():
         summary[name] = {}
         for who, results in sides.items():
-            summary[name][who] = {key: median([x.get(key) for x in results]) for key in
+            summary[name][who] = {key: rounded(median([x.get(key) for x in results])) for key in
                                   ("ok_per_s", "rps", "p50_ms", "p99_ms", "server_cpu_ms_per_ok",
                                    "server_and_db_cpu_ms_per_ok", "rss_max_mib", "db_rss_max_mib")}
             summary[name][who]["rounds_ok_per_s"] = [x["ok_per_s"] for x in results]
@@ -542,9 +546,46 @@ def side_by_side(server, admin, peer, args, out, image_list, token_file):
             spent = 1000 * storm["server_cpu_s"] - storm["ok"] * polite["server_cpu_ms_per_ok"]
             refusal.append(round(max(0.0, spent) / refused, 3))
     summary["refusal_cpu_ms"] = {"rounds": refusal, "median": median(refusal)}
+    summary["refusals_only"] = refusal_cost(args, out, image_list, extra)
     polite, storm = summary["upload_c32"]["ours"]["ok_per_s"], summary["storm_c128"]["ours"]["ok_per_s"]
     summary["storm_goodput_vs_polite"] = round(storm / polite, 2) if polite and storm is not None else None
     return {"rounds": rows, "summary": summary}
+
+
+def refusal_cost(args, out, image_list, extra):
+    """What one refusal costs, measured directly: a second server (same jar, own data directory) with no
+    classification capacity and no pacing, so that every upload is refused before its body is read (503) as fast as
+    32 clients that ignore Retry-After can ask; its CPU, less its idle CPU over as long, per refusal."""
+    data_dir = tempfile.mkdtemp(prefix="mri-bench-refusals-")
+    env = dict(extra)
+    env.update({"MRI_MRI_MAX_CLASSIFICATIONS_IN_FLIGHT": "0", "MRI_MRI_PACE_IMPATIENT_REFUSALS": "false"})
+    server = Server(args.jar, args.port + 1, data_dir, env, os.path.join(out, "server-refusals.log"))
+    try:
+        server.wait_ready()
+        admin = login(server, ADMIN_EMAIL, ADMIN_PASSWORD)
+        token_file = os.path.join(args.work, "refusal-tokens.txt")
+        with open(token_file, "w") as f:
+            f.write("\n".join(bench_users(server, admin, 8)) + "\n")
+        upload = os.path.join(ROOT, "bench", "upload.lua")
+        # warm-up, not measured: the JIT compiles the refusal path (its threads count in the process's CPU time)
+        wrk(upload, [image_list, token_file, "warmup", "impatient"], 32, args.compare_duration, server.base, "/MRI",
+            out, "refusals-warmup")
+        time.sleep(2)
+        idle_started, idle_cpu = time.time(), server.cpu_seconds()
+        time.sleep(5)
+        idle_rate = (server.cpu_seconds() - idle_cpu) / (time.time() - idle_started)
+        result = measured(server, lambda: wrk(upload, [image_list, token_file, "refusals", "impatient"], 32,
+                                              args.compare_duration, server.base, "/MRI", out, "refusals-only"))
+        refused = result["statuses"].get(503, 0)
+        result["idle_cores"] = round(idle_rate, 3)
+        result["refused_per_s"] = round(refused / result["seconds"], 1)
+        busy = result["server_cpu_s"] - idle_rate * result["seconds"]
+        result["server_cpu_ms_per_refusal"] = round(1000 * busy / refused, 3) if refused else None
+        print("refusals only: %s" % json.dumps(result), flush=True)
+        return result
+    finally:
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def ratio(a, b):
@@ -575,6 +616,13 @@ def side_by_side_report(sbs, duration):
               "its 429s and 503s): %s ms (rounds %s). Accepted uploads per second in the storm: %s of the polite "
               "32-client figure." % (s["refusal_cpu_ms"]["median"], s["refusal_cpu_ms"]["rounds"],
                                      s["storm_goodput_vs_polite"])]
+    r = s.get("refusals_only")
+    if r:
+        lines += ["", "Refusals alone (a second server with no classification capacity and no pacing, 32 clients "
+                  "ignoring Retry-After, every upload refused with 503 before its body is read; after a warm-up as long): %s refusals/s, "
+                  "**%s ms of server CPU per refusal** (its CPU less its idle %s cores), server %s cores, wrk %s, "
+                  "machine %s." % (r["refused_per_s"], r["server_cpu_ms_per_refusal"], r["idle_cores"],
+                                   r["cores_used"]["server"], r["cores_used"]["wrk"], r["cores_used"]["machine"])]
     return "\n".join(lines) + "\n"
 
 

@@ -129,7 +129,8 @@ public final class HttpVerticle extends VerticleBase {
         router.route().order(-10).handler(TimeoutHandler.create(http.getLong("request_timeout_ms", 30_000L), 503));
         JsonObject vision = config().getJsonObject("vision");
         // a path-less route, so the metrics' route label stays the contract's "/MRI"
-        UploadReader uploadReader = new UploadReader(tokenAuth, vision.getLong("max_image_bytes", 10L << 20), uploads, load);
+        UploadReader uploadReader = new UploadReader(tokenAuth, vision.getLong("max_image_bytes", 10L << 20), uploads, load,
+                config().getJsonObject("mri").getBoolean("pace_impatient_refusals", true));
         router.route().order(-5).handler(ctx -> {
             if (UploadReader.isUpload(ctx)) {
                 uploadReader.handle(ctx);

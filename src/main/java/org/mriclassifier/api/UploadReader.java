@@ -59,7 +59,10 @@ final class UploadReader implements Handler<RoutingContext> {
     private final Map<HttpConnection, Long> comeBackAfter = new HashMap<>();
     private static final int PACED_CONNECTIONS_MAX = 4096;
 
-    UploadReader(TokenAuth auth, long maxImageBytes, UploadBudget budget, ClassificationLoad load) {
+    private final boolean pacing;
+
+    UploadReader(TokenAuth auth, long maxImageBytes, UploadBudget budget, ClassificationLoad load, boolean pacing) {
+        this.pacing = pacing;
         this.auth = auth;
         this.maxImageBytes = maxImageBytes;
         this.budget = budget;
@@ -156,6 +159,10 @@ final class UploadReader implements Handler<RoutingContext> {
      * (with jitter down to half of it) are answered at once, as before. The body is not read meanwhile.
      */
     private void refuseRetryLater(RoutingContext ctx, ServiceException failure) {
+        if (!pacing) {
+            refuse(ctx, failure);
+            return;
+        }
         HttpConnection connection = ctx.request().connection();
         long now = System.nanoTime();
         long retryNanos = TimeUnit.SECONDS.toNanos(failure.retryAfterSeconds() == null ? 1 : failure.retryAfterSeconds());
