@@ -538,14 +538,6 @@ def side_by_side(server, admin, peer, args, out, image_list, token_file, extra):
                                    "server_and_db_cpu_ms_per_ok", "rss_max_mib", "db_rss_max_mib")}
             summary[name][who]["rounds_ok_per_s"] = [x["ok_per_s"] for x in results]
             summary[name][who]["statuses"] = [x["statuses"] for x in results]
-    # what one refusal costs our server: the storm's CPU less what its accepted uploads cost at the polite rate
-    refusal = []
-    for polite, storm in zip(rows["upload_c32"]["ours"], rows["storm_c128"]["ours"]):
-        refused = sum(n for code, n in storm["statuses"].items() if code in (429, 503))
-        if refused and polite["server_cpu_ms_per_ok"]:
-            spent = 1000 * storm["server_cpu_s"] - storm["ok"] * polite["server_cpu_ms_per_ok"]
-            refusal.append(round(max(0.0, spent) / refused, 3))
-    summary["refusal_cpu_ms"] = {"rounds": refusal, "median": median(refusal)}
     summary["refusals_only"] = refusal_cost(args, out, image_list, extra)
     polite, storm = summary["upload_c32"]["ours"]["ok_per_s"], summary["storm_c128"]["ours"]["ok_per_s"]
     summary["storm_goodput_vs_polite"] = round(storm / polite, 2) if polite and storm is not None else None
@@ -612,10 +604,7 @@ def side_by_side_report(sbs, duration):
             p["server_and_db_cpu_ms_per_ok"], o["rss_max_mib"], o["db_rss_max_mib"], p["rss_max_mib"], p["db_rss_max_mib"]))
     lines += ["", "Statuses per round: " + "; ".join("%s %s: %s" % (name, who, s[name][who]["statuses"])
                                                  for name in names for who in ("ours", "peer")),
-              "", "Our server's CPU per refusal in the storm (its CPU less its 201s at the polite CPU per 201, over "
-              "its 429s and 503s): %s ms (rounds %s). Accepted uploads per second in the storm: %s of the polite "
-              "32-client figure." % (s["refusal_cpu_ms"]["median"], s["refusal_cpu_ms"]["rounds"],
-                                     s["storm_goodput_vs_polite"])]
+              "", "Accepted uploads per second in the storm: %s of the polite 32-client figure." % s["storm_goodput_vs_polite"]]
     r = s.get("refusals_only")
     if r:
         lines += ["", "Refusals alone (a second server with no classification capacity and no pacing, 32 clients "
