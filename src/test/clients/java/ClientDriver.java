@@ -10,11 +10,14 @@ import org.mriclassifier.client.ApiException;
 import org.mriclassifier.client.ApiResponse;
 import org.mriclassifier.client.api.AuthApi;
 import org.mriclassifier.client.api.MriApi;
+import org.mriclassifier.client.api.ModelsApi;
 import org.mriclassifier.client.api.OperationsApi;
 import org.mriclassifier.client.api.UsersApi;
 import org.mriclassifier.client.model.AccessToken;
 import org.mriclassifier.client.model.Gender;
 import org.mriclassifier.client.model.LoginRequest;
+import org.mriclassifier.client.model.ModelEntry;
+import org.mriclassifier.client.model.ModelPerformance;
 import org.mriclassifier.client.model.MriClass;
 import org.mriclassifier.client.model.MriPage;
 import org.mriclassifier.client.model.MriPatch;
@@ -119,8 +122,9 @@ public final class ClientDriver {
 
         check(Files.readString(operations.getContract().toPath()).startsWith("openapi: 3.1"), "the contract");
         check(Files.readString(operations.getDocs().toPath()).contains("swagger-ui"), "the documentation page");
+        check(Files.readString(operations.getWebPage().toPath()).contains("/app/main.js"), "the web page");
         check(new OperationsApi(client).metrics().contains("# TYPE"), "metrics in the Prometheus format");
-        ok("getContract, getDocs, metrics");
+        ok("getContract, getDocs, getWebPage, metrics");
 
         // users, on /users/{user_name}
         String name = prefix + "-doctor";
@@ -202,11 +206,19 @@ public final class ClientDriver {
         check(Arrays.equals(bytes, image), "the image bytes exactly as uploaded");
         ok("getMriImage");
 
+        byte[] heatmap = Files.readAllBytes(mri.getMriHeatmap(id, true).toPath());
+        check(heatmap.length > 8 && heatmap[1] == 'P' && heatmap[2] == 'N' && heatmap[3] == 'G', "the raw heat map, a PNG");
+        ok("getMriHeatmap");
+
         MriPage rows = mri.listMri(hospital, Gender.FEMALE, "tumor", uploaded.getPrediction(),
                 OffsetDateTime.now().minusHours(1), OffsetDateTime.now().plusHours(1), null, 10, uploaded.getUnfamiliar());
         check(rows.getItems().size() == 1 && id.equals(rows.getItems().get(0).getId()) && rows.getSummary() != null
                 && rows.getSummary().getTotal() == 1, "one matching row, got " + rows);
         ok("listMri with filters");
+
+        List<String> exported = Files.readAllLines(mri.exportMri(hospital, null, null, null, null, null, null, "csv", false).toPath());
+        check(exported.size() == 2 && exported.get(1).startsWith(id.toString()), "the exported row, got " + exported);
+        ok("exportMri (csv)");
 
         expectProblem(client, 428, () -> mri.updateMri(id, new MriPatch().propertyClass(MriClass.HEALTHY), null),
                 "updateMri without If-Match");
@@ -224,11 +236,24 @@ public final class ClientDriver {
                 "the replaced row, got " + replacedRow.getData());
         ok("replaceMri with If-Match");
 
-        ApiResponse<MriRecord> classified = mri.classifyMriWithHttpInfo(id);
+        ApiResponse<MriRecord> classified = mri.classifyMriWithHttpInfo(id, null);
         String classifiedTag = etag(classified);
         check(classified.getData().getPrediction() == uploaded.getPrediction()
                 && uploaded.getModelVersion().equals(classified.getData().getModelVersion()), "the same answer again");
         ok("classifyMri");
+
+        ModelsApi models = new ModelsApi(client);
+        ModelEntry active = models.listModels().getItems().stream().filter(ModelEntry::getActive).findFirst()
+                .orElseThrow(() -> new AssertionError("expected an active model"));
+        ok("listModels");
+        check(models.activateModel(active.getVersion()).getActive(), "the model still active");
+        ok("activateModel (the active one again)");
+        ModelPerformance performance = models.getModelPerformance(active.getVersion(), hospital, null, null, null);
+        check(performance.getConfirmed().getN() >= 0 && performance.getPredictionMix().getByDay() != null, "the figures");
+        ok("getModelPerformance");
+        Path notAZip = Files.createTempFile("bundle", ".zip");
+        Files.writeString(notAZip, "not a zip");
+        expectProblem(client, 422, () -> models.uploadModel(notAZip.toFile()), "uploadModel with a file that is not a zip");
 
         expectProblem(client, 412, () -> mri.deleteMri(id, rowTag), "deleteMri with a stale If-Match");
         mri.deleteMri(id, classifiedTag);

@@ -3,7 +3,7 @@
 // surprise throws, and the process exits with 1.
 // Usage: node out/driver.js BASE_URL ADMIN_EMAIL ADMIN_PASSWORD IMAGE.png PREFIX
 import {
-    AuthApi, Configuration, MriApi, OperationsApi, ResponseError, UsersApi,
+    AuthApi, Configuration, ModelsApi, MriApi, OperationsApi, ResponseError, UsersApi,
     Gender, MriClass, Role, User,
 } from './generated';
 
@@ -63,8 +63,9 @@ async function main() {
     const text = (await (await operations.getContract()).text());
     check(text.startsWith('openapi: 3.1'), 'the contract');
     check((await (await operations.getDocs()).text()).includes('swagger-ui'), 'the documentation page');
+    check((await (await operations.getWebPage()).text()).includes('/app/main.js'), 'the web page');
     check((await new OperationsApi(config).metrics()).includes('# TYPE'), 'metrics in the Prometheus format');
-    ok('getContract, getDocs, metrics');
+    ok('getContract, getDocs, getWebPage, metrics');
 
     // users, on /users/{user_name}
     const name = `${prefix}-doctor`;
@@ -144,10 +145,18 @@ async function main() {
     check(image.length === bytes.length && image.every((b, i) => b === bytes[i]), 'the image bytes exactly as uploaded');
     ok('getMriImage');
 
+    const heatmap = new Uint8Array(await (await mri.getMriHeatmap({ id, raw: true })).arrayBuffer());
+    check(heatmap.length > 8 && heatmap[1] === 0x50 && heatmap[2] === 0x4e && heatmap[3] === 0x47, 'the raw heat map, a PNG');
+    ok('getMriHeatmap');
+
     const rows = await mri.listMri({ hospital, gender: Gender.Female, _class: 'tumor', prediction: uploaded.prediction,
         from: new Date(Date.now() - 3600_000), to: new Date(Date.now() + 3600_000), limit: 10, unfamiliar: uploaded.unfamiliar });
     check(rows.items.length === 1 && rows.items[0].id === id && rows.summary?.total === 1, `one matching row, got ${JSON.stringify(rows)}`);
     ok('listMri with filters');
+
+    const exported = await (await mri.exportMriRaw({ hospital, format: 'csv' })).raw.text();
+    check(exported.split('\r\n')[1]?.startsWith(id), `the exported row first, got ${exported}`);
+    ok('exportMri (csv)');
 
     await expectProblem(428, () => mri.updateMri({ id, mriPatch: { _class: MriClass.Healthy } }), 'updateMri without If-Match');
     const changed = await mri.updateMriRaw({ id, mriPatch: { _class: MriClass.Healthy }, ifMatch: rowTag });
@@ -167,6 +176,18 @@ async function main() {
     const classified = await classifiedRow.value();
     check(classified.prediction === uploaded.prediction && classified.modelVersion === uploaded.modelVersion, 'the same answer again');
     ok('classifyMri');
+
+    const models = new ModelsApi(config);
+    const active = (await models.listModels()).items.find(m => m.active);
+    check(active, 'an active model');
+    ok('listModels');
+    check((await models.activateModel({ version: active.version })).active, 'the model still active');
+    ok('activateModel (the active one again)');
+    const performance = await models.getModelPerformance({ version: active.version, hospital });
+    check(performance.confirmed.n >= 0 && Array.isArray(performance.predictionMix.byDay), `the figures, got ${JSON.stringify(performance)}`);
+    ok('getModelPerformance');
+    await expectProblem(422, () => models.uploadModel({ bundle: new Blob([new TextEncoder().encode('not a zip')], { type: 'application/zip' }) }),
+        'uploadModel with a file that is not a zip');
 
     await expectProblem(412, () => mri.deleteMri({ id, ifMatch: rowTag }), 'deleteMri with a stale If-Match');
     await mri.deleteMri({ id, ifMatch: classifiedTag });

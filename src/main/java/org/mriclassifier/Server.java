@@ -32,6 +32,11 @@ import org.mriclassifier.inference.Classifier;
 import org.mriclassifier.inference.InferenceBatcher;
 import org.mriclassifier.inference.InferenceMetrics;
 import org.mriclassifier.inference.ModelRunner;
+import org.mriclassifier.inference.HeatmapRunner;
+import org.mriclassifier.inference.ServingModels;
+import org.mriclassifier.models.ModelRegistry;
+import org.mriclassifier.models.ModelService;
+import org.mriclassifier.mri.HeatmapService;
 import org.mriclassifier.lifecycle.Lifecycle;
 import org.mriclassifier.lifecycle.Observability;
 import org.mriclassifier.mri.ClassificationLoad;
@@ -70,11 +75,11 @@ public final class Server {
 
     /** The pieces built before any verticle is deployed (blocking work, done on a worker). */
     private record Foundation(DatabaseBootstrap.Prepared database, byte[] jwtKey, ScrapeToken scrapeToken,
-                              PasswordHasher hasher, Classifier classifier) implements AutoCloseable {
+                              PasswordHasher hasher, ServingModels models, Path modelsRoot) implements AutoCloseable {
         @Override
         public void close() {
-            if (classifier != null) {
-                classifier.close();
+            if (models != null) {
+                models.close();
             }
             database.close();
         }
@@ -135,11 +140,22 @@ public final class Server {
                 stopIfCancelled(cancelled);
                 Classifier classifier = Classifier.load(modelDir, inference.getInteger("intra_op_threads", 0),
                         inference.getInteger("inter_op_threads", 0));
+                Path modelsRoot = ModelRegistry.root(dataDir);
+                try {
+                    ModelRegistry.installShipped(modelsRoot, modelDir, classifier.descriptor());
+                } catch (RuntimeException e) {
+                    classifier.close();
+                    throw e;
+                }
                 if (cancelled.getAsBoolean()) {
                     classifier.close();
                     throw new StartCancelled();
                 }
-                return new Foundation(database, key, scrapeToken, hasher, classifier);
+                ServingModels models = new ServingModels(classifier, close -> vertx.executeBlocking(() -> {
+                    close.run();
+                    return null;
+                }, false));
+                return new Foundation(database, key, scrapeToken, hasher, models, modelsRoot);
             } catch (RuntimeException e) {
                 database.close();
                 throw e;
@@ -160,7 +176,10 @@ public final class Server {
         int visionInstances = config.getJsonObject("vision").getInteger("instances", 2);
         int runners = config.getJsonObject("inference").getInteger("runners", 1);
         AtomicInteger runnerIndex = new AtomicInteger();
-        Classifier classifier = foundation.classifier();
+        ServingModels models = foundation.models();
+        JsonObject inferenceConfig = config.getJsonObject("inference");
+        ModelRegistry modelRegistry = new ModelRegistry(vertx, foundation.modelsRoot(), models,
+                inferenceConfig.getInteger("intra_op_threads", 0), inferenceConfig.getInteger("inter_op_threads", 0));
         ClassificationLoad load = new ClassificationLoad(config.getJsonObject("mri").getInteger("max_classifications_in_flight", 32));
         PasswordWork passwords = withHttp ? new PasswordWork(vertx, foundation.hasher(),
                 Math.max(1, Runtime.getRuntime().availableProcessors()), 64) : null;
@@ -169,24 +188,32 @@ public final class Server {
         Future<Void> started = Future.succeededFuture()
                 .compose(v -> unlessCancelled(cancelled))
                 .compose(v -> record(deployments, vertx.deployVerticle(new AuditVerticle(), single)))
+                .compose(v -> modelRegistry.bootstrap(pool))
                 .compose(v -> unlessCancelled(cancelled))
                 .compose(v -> record(deployments, vertx.deployVerticle(
-                        () -> new VisionVerticle(classifier.descriptor().preprocessing()),
+                        () -> new VisionVerticle(() -> models.activeDescriptor().preprocessing()),
                         workers(verticleConfig, "mri-vision", visionInstances))))
                 .compose(v -> unlessCancelled(cancelled))
                 .compose(v -> record(deployments, vertx.deployVerticle(
-                        () -> new ModelRunner(classifier, runnerIndex.getAndIncrement()),
+                        () -> new ModelRunner(runnerIndex.getAndIncrement()),
                         workers(verticleConfig, "mri-inference", runners))))
                 .compose(v -> unlessCancelled(cancelled))
                 .compose(v -> record(deployments, vertx.deployVerticle(
-                        new InferenceBatcher(classifier.descriptor(), metrics), single)))
+                        new InferenceBatcher(models, metrics), single)))
                 .compose(v -> unlessCancelled(cancelled))
-                .compose(v -> record(deployments, vertx.deployVerticle(new MriService(metrics, load), single)));
+                .compose(v -> record(deployments, vertx.deployVerticle(new MriService(metrics, load, modelRegistry), single)))
+                .compose(v -> unlessCancelled(cancelled))
+                .compose(v -> record(deployments, vertx.deployVerticle(() -> new HeatmapRunner(models),
+                        workers(verticleConfig, "mri-heatmap", 1))))
+                .compose(v -> record(deployments, vertx.deployVerticle(new HeatmapService(models), single)));
         if (withHttp) {
             TokenIssuer tokens = new TokenIssuer(vertx, foundation.jwtKey(), config.getJsonObject("jwt"));
             UploadBudget uploads = UploadBudget.fromConfig(config.getJsonObject("mri"));
             PrincipalCache principals = HttpVerticle.principalCache(vertx, config.getJsonObject("auth"));
             started = started
+                    .compose(v -> unlessCancelled(cancelled))
+                    // the registry's HTTP side (and its gauges): not needed by commands that work on the data set
+                    .compose(v -> record(deployments, vertx.deployVerticle(new ModelService(modelRegistry), single)))
                     .compose(v -> unlessCancelled(cancelled))
                 .compose(v -> record(deployments, vertx.deployVerticle(new UserService(passwords), single)))
                     .compose(v -> unlessCancelled(cancelled))

@@ -30,6 +30,8 @@ import org.mriclassifier.bus.Services;
 import org.mriclassifier.db.PoolFactory;
 import org.mriclassifier.lifecycle.Lifecycle;
 import org.mriclassifier.mri.ClassificationLoad;
+import org.mriclassifier.mri.images.ImageStore;
+import org.mriclassifier.mri.images.ImageStores;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +53,8 @@ public final class HttpVerticle extends VerticleBase {
     private final PrincipalCache principals;
     private final ScrapeToken scrapeToken;
     private HttpServer server;
+    private Pool pool;
+    private ImageStore images;
 
     /**
      * @param uploads the process-wide budget of upload bytes held in memory, shared by every instance
@@ -74,12 +78,16 @@ public final class HttpVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         JsonObject http = config().getJsonObject("http");
-        Pool pool = PoolFactory.shared(vertx, config().getJsonObject("db"));
+        pool = PoolFactory.shared(vertx, config().getJsonObject("db"));
         // every instance listens (the consumer goes with its verticle); the cache is shared, so the repeats are no-ops
         vertx.eventBus().<JsonObject>consumer(Addresses.USERS_EVENTS_CHANGED,
                 event -> principals.invalidate(event.body().getString("id")));
         Readiness readiness = new Readiness(vertx, pool, lifecycle, modelLoaded);
-        return Contract.load(vertx)
+        return ImageStores.create(vertx, config().getJsonObject("images"))
+                .compose(store -> {
+                    images = store;
+                    return Contract.load(vertx);
+                })
                 .compose(contract -> {
                     Router router = router(contract.forRouter(), contract.text(), principals, readiness, http);
                     server = vertx.createHttpServer(new HttpServerOptions()
@@ -100,7 +108,7 @@ public final class HttpVerticle extends VerticleBase {
         RouterBuilder rb = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
         // uploads were read (into memory, after the token check) by UploadReader: no second body handler
         rb.rootHandler(ctx -> {
-            if (ctx.get(UploadReader.BODY) != null) {
+            if (ctx.get(UploadReader.BODY) != null || ctx.get(ModelUploadReader.BODY) != null) {
                 ctx.next();
             } else {
                 bodies.handle(ctx);
@@ -111,8 +119,11 @@ public final class HttpVerticle extends VerticleBase {
         OperationsRoutes operations = new OperationsRoutes(readiness, contractText, Buffer.buffer(SwaggerUi.PAGE), registry);
         new AuthRoutes().mount(rb);
         new UserRoutes(principals).mount(rb);
-        new MriRoutes(config().getJsonObject("vision").getLong("max_image_bytes", 10L << 20), uploads).mount(rb);
+        new MriRoutes(config().getJsonObject("vision").getLong("max_image_bytes", 10L << 20), uploads, pool, images).mount(rb);
         operations.mount(rb);
+        WebPage page = new WebPage();
+        page.mount(rb);
+        new ModelRoutes().mount(rb);
 
         Router router = rb.createRouter();
         router.route().order(-30).handler(new RequestLog(contract));
@@ -126,19 +137,33 @@ public final class HttpVerticle extends VerticleBase {
         });
         router.route().order(-25).handler(new QueryString());
         router.route().order(-20).handler(new BearerFormat());
-        router.route().order(-10).handler(TimeoutHandler.create(http.getLong("request_timeout_ms", 30_000L), 503));
+        // an export streams for as long as its rows take (minutes at millions of rows); the idle timeout still
+        // closes one whose client stopped reading
+        var timeout = TimeoutHandler.create(http.getLong("request_timeout_ms", 30_000L), 503);
+        router.route().order(-10).handler(ctx -> {
+            if ("/MRI/export".equals(ctx.normalizedPath())) {
+                ctx.next();
+            } else {
+                timeout.handle(ctx);
+            }
+        });
         JsonObject vision = config().getJsonObject("vision");
         // a path-less route, so the metrics' route label stays the contract's "/MRI"
         UploadReader uploadReader = new UploadReader(tokenAuth, vision.getLong("max_image_bytes", 10L << 20), uploads, load,
                 config().getJsonObject("mri").getBoolean("pace_impatient_refusals", true));
+        ModelUploadReader modelUploadReader = new ModelUploadReader(tokenAuth,
+                config().getJsonObject("models", new JsonObject()).getLong("max_upload_bytes", 128L << 20));
         router.route().order(-5).handler(ctx -> {
             if (UploadReader.isUpload(ctx)) {
                 uploadReader.handle(ctx);
+            } else if (ModelUploadReader.isModelUpload(ctx)) {
+                modelUploadReader.handle(ctx);
             } else {
                 ctx.next();
             }
         });
         operations.mountAssets(router);
+        page.mountAssets(router);
         RouteInventory.check(contract, rb, router);
 
         FailureHandler failures = new FailureHandler(bodyLimit);
@@ -167,6 +192,7 @@ public final class HttpVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         long grace = config().getJsonObject("http").getLong("shutdown_grace_seconds", 20L);
-        return server == null ? Future.succeededFuture() : server.shutdown(grace, TimeUnit.SECONDS);
+        return (server == null ? Future.<Void>succeededFuture() : server.shutdown(grace, TimeUnit.SECONDS))
+                .eventually(() -> images == null ? Future.succeededFuture() : images.close());
     }
 }

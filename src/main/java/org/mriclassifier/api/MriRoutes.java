@@ -4,14 +4,23 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import org.mriclassifier.bus.Addresses;
 import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.bus.Services;
+import io.vertx.sqlclient.Pool;
+import java.time.Instant;
+import org.mriclassifier.auth.Actor;
+import org.mriclassifier.mri.MriExport;
+import org.mriclassifier.mri.images.ImageStore;
+import org.mriclassifier.inference.Heatmap;
 import org.mriclassifier.mri.StoredImage;
 import org.mriclassifier.mri.UploadCommand;
 import org.mriclassifier.vision.ImageFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The MRI routes. The upload's body was read by {@link UploadReader}; everything else comes from the validated
@@ -22,29 +31,41 @@ final class MriRoutes {
     /** Under the HTTP request timeout (30 s), so the client hears the service's answer, not the router's. */
     static final long UPLOAD_TIMEOUT_MS = 25_000;
 
+    private static final Logger LOG = LoggerFactory.getLogger(MriRoutes.class);
+
     private final long maxImageBytes;
     private final UploadBudget uploads;
+    private final Pool pool;
+    private final ImageStore images;
 
-    MriRoutes(long maxImageBytes, UploadBudget uploads) {
+    /**
+     * @param pool   the shared pool: the export streams from a database cursor here, not over the event bus
+     * @param images where the export reads the images from
+     */
+    MriRoutes(long maxImageBytes, UploadBudget uploads, Pool pool, ImageStore images) {
         this.maxImageBytes = maxImageBytes;
         this.uploads = uploads;
+        this.pool = pool;
+        this.images = images;
     }
 
     void mount(RouterBuilder rb) {
         // the contract keeps describing the multipart body; vertx-openapi 5.0.x would corrupt its bytes
         rb.getRoute("uploadMri").setDoValidation(false).addHandler(this::uploadMri);
         rb.getRoute("listMri").addHandler(this::listMri);
+        rb.getRoute("exportMri").addHandler(this::exportMri);
         rb.getRoute("replaceMri").addHandler(this::changeMri);
         rb.getRoute("updateMri").addHandler(this::changeMri);
         // Operations whose only input is the row id: vertx-openapi 5.0.x validates each parameter on a worker
         // thread and copies the contract's whole schema table to do it (a third of the CPU of a read, measured
         // with JFR, see BENCHMARKS.md). The MRI service checks the id itself (400 naming "id"), as the contract
         // says; the contract still describes these operations and their security still runs.
-        for (String idOnly : new String[] {"getMri", "getMriImage", "deleteMri", "classifyMri"}) {
+        for (String idOnly : new String[] {"getMri", "getMriImage", "getMriHeatmap", "deleteMri", "classifyMri"}) {
             rb.getRoute(idOnly).setDoValidation(false);
         }
         rb.getRoute("getMri").addHandler(this::getMri);
         rb.getRoute("getMriImage").addHandler(this::getMriImage);
+        rb.getRoute("getMriHeatmap").addHandler(this::getMriHeatmap);
         rb.getRoute("deleteMri").addHandler(this::deleteMri);
         rb.getRoute("classifyMri").addHandler(this::classifyMri);
     }
@@ -92,6 +113,45 @@ final class MriRoutes {
                 .onFailure(ctx::fail);
     }
 
+    /**
+     * Streams the rows the caller may read (the list's filters and hospital scope) from a database cursor, with
+     * backpressure: the cursor waits while the response's queue is full. A failure before the first bytes is a
+     * problem; after them, the connection is reset so the client sees an incomplete body, never a short "success".
+     */
+    private void exportMri(RoutingContext ctx) {
+        JsonObject command = new JsonObject();
+        for (String filter : new String[] {"hospital", "gender", "class", "prediction", "from", "to", "format"}) {
+            command.put(filter, Http.query(ctx, filter));
+        }
+        command.put("unfamiliar", Http.queryBoolean(ctx, "unfamiliar")).put("images", Http.queryBoolean(ctx, "images"));
+        Actor actor = Http.actor(ctx);
+        MriExport.Request request;
+        try {
+            request = MriExport.request(actor, command);
+        } catch (ServiceException e) {
+            ctx.fail(e);
+            return;
+        }
+        ctx.vertx().eventBus().publish(Addresses.MRI_EVENTS_ACCESSED, new JsonObject()
+                .put("action", "mri.export").putNull("id").put("hospital", request.query().hospital())
+                .put("actor", actor.toJson()).put("at", Instant.now().toString()));
+        HttpServerResponse response = ctx.response().setChunked(true)
+                .putHeader("Content-Type", request.contentType())
+                .putHeader("Content-Disposition", "attachment; filename=\"" + request.fileName() + "\"")
+                .putHeader("Cache-Control", "no-store")
+                .putHeader("X-Content-Type-Options", "nosniff");
+        MriExport.run(pool, images, request, response).onComplete(result -> {
+            if (result.succeeded()) {
+                response.end();
+            } else if (!response.headWritten()) {
+                ctx.fail(result.cause());
+            } else if (!response.closed()) {
+                LOG.warn("Export for request {} stopped part-way: {}", actor.requestId(), result.cause().getMessage());
+                response.reset();
+            }
+        });
+    }
+
     private void getMri(RoutingContext ctx) {
         Http.call(ctx, Addresses.MRI_GET, idCommand(ctx))
                 .onSuccess(row -> sendRow(ctx, 200, row))
@@ -113,6 +173,28 @@ final class MriRoutes {
                 .onFailure(error -> ctx.fail(Services.asReplyFailure(error)));
     }
 
+    /** The Grad-CAM overlay, or with {@code raw=true} the map alone (grey): both PNG at the stored image's size. */
+    private void getMriHeatmap(RoutingContext ctx) {
+        String raw = Http.query(ctx, "raw");
+        if (raw != null && !raw.strip().equals("true") && !raw.strip().equals("false")) {
+            ctx.fail(ServiceException.badRequest("raw", "must be true or false"));
+            return;
+        }
+        ctx.vertx().eventBus().<Heatmap>request(Addresses.MRI_HEATMAP,
+                        idCommand(ctx).put("actor", Http.actor(ctx).toJson()),
+                        new DeliveryOptions().setSendTimeout(UPLOAD_TIMEOUT_MS))
+                .onSuccess(reply -> {
+                    Heatmap map = reply.body();
+                    boolean rawMap = "true".equals(raw == null ? null : raw.strip());
+                    ctx.response()
+                            .putHeader("Content-Type", "image/png")
+                            .putHeader("X-Model-Version", map.modelVersion())
+                            .putHeader("X-Heatmap-Peak", String.valueOf((float) map.peak()))
+                            .end(Buffer.buffer(rawMap ? map.raw() : map.overlay()));
+                })
+                .onFailure(error -> ctx.fail(Services.asReplyFailure(error)));
+    }
+
     /** PUT (all three fields) and PATCH (some): the contract tells them apart; both need If-Match. */
     private void changeMri(RoutingContext ctx) {
         JsonObject command = idCommand(ctx)
@@ -130,7 +212,7 @@ final class MriRoutes {
     }
 
     private void classifyMri(RoutingContext ctx) {
-        Http.call(ctx, Addresses.MRI_CLASSIFY, idCommand(ctx), UPLOAD_TIMEOUT_MS)
+        Http.call(ctx, Addresses.MRI_CLASSIFY, idCommand(ctx).put("model_version", Http.query(ctx, "model_version")), UPLOAD_TIMEOUT_MS)
                 .onSuccess(row -> sendRow(ctx, 200, row))
                 .onFailure(ctx::fail);
     }

@@ -56,7 +56,7 @@ public record Problem(int status, String detail, List<FieldError> errors, Long r
                 .end(toJson(ctx.request().path(), RequestLog.requestId(ctx)).encode())
                 .onComplete(written -> {
                     if (close) {
-                        UploadReader.closeLingering(ctx);
+                        UploadReader.closeAfterAnswer(ctx);
                     }
                 });
     }

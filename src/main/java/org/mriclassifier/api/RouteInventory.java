@@ -20,6 +20,8 @@ final class RouteInventory {
 
     /** Files of the Swagger UI page, served under the contract's /docs. */
     private static final String DOCS_ASSETS = "/docs/";
+    /** Files of the web page ({@link WebPage}), served beside its documented "/". */
+    private static final String PAGE_ASSETS = WebPage.ASSETS;
 
     private RouteInventory() {
     }
@@ -35,7 +37,7 @@ final class RouteInventory {
                 .map(p -> p.replaceAll("\\{([^}]+)}", ":$1")).collect(Collectors.toSet());
         for (Route route : router.getRoutes()) {
             String path = route.getPath();
-            if (path != null && !documented.contains(path) && !path.startsWith(DOCS_ASSETS)) {
+            if (path != null && !documented.contains(path) && !path.startsWith(DOCS_ASSETS) && !path.startsWith(PAGE_ASSETS)) {
                 problems.add("route " + path + " is not in the contract");
             }
         }

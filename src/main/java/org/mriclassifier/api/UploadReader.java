@@ -4,10 +4,8 @@ import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.web.RoutingContext;
@@ -40,9 +38,9 @@ final class UploadReader implements Handler<RoutingContext> {
     private static final long FORM_OVERHEAD = 64 * 1024;
     /** Bodies up to this size are read and dropped when refused, keeping the connection. */
     private static final long DRAIN_LIMIT = 256 * 1024;
-    /** How long, and how many more bytes, a refused upload's connection is read (and dropped) before it closes. */
-    static final long LINGER_MS = 1_000;
-    static final long LINGER_BYTES = 1 << 20;
+    /** How long, and how many more bytes, an unwanted body is read and dropped after its answer before the close. */
+    static final long LINGER_MILLIS = 2_000;
+    static final long LINGER_BYTES = 16L << 20;
 
     /** What was read: a multipart form (file + attributes) or a JSON body. */
     record Body(Buffer file, String fileContentType, MultiMap attributes, Buffer json) {
@@ -97,7 +95,7 @@ final class UploadReader implements Handler<RoutingContext> {
      * as it comes (no multipart decoding, no copy, nothing reserved). A small body is let in to its end, so the
      * connection stays open for the client's next request (under overload, reconnecting would cost more than the
      * bytes); a large or unknown one gets {@code Connection: close}, and the connection closes once the answer is
-     * out and the client stopped sending (at most {@link #LINGER_MS} later: see {@link #closeLingering}). Either way
+     * out and the client stopped sending (at most {@link #LINGER_MILLIS} later: see {@link #closeAfterAnswer}). Either way
      * nothing waits for an idle timeout, and the client reads the answer instead of a reset.
      */
     static void refuse(RoutingContext ctx, Throwable failure) {
@@ -113,36 +111,6 @@ final class UploadReader implements Handler<RoutingContext> {
             request.resume();
         }
         ctx.fail(failure);
-    }
-
-    /**
-     * Closes the connection of a refused upload once its answer is written. Closing while the client is still
-     * sending would make the kernel answer the unread bytes with a reset, which can destroy the answer before the
-     * client reads it; so the rest of the body is dropped as it arrives until it ends, {@link #LINGER_BYTES} more
-     * have come, or {@link #LINGER_MS} passed, whichever is first (what Apache calls a lingering close).
-     */
-    static void closeLingering(RoutingContext ctx) {
-        HttpServerRequest request = ctx.request();
-        HttpConnection connection = request.connection();
-        if (request.isEnded()) {
-            connection.close();
-            return;
-        }
-        long[] seen = new long[1];
-        long timer = ctx.vertx().setTimer(LINGER_MS, id -> connection.close());
-        request.handler(chunk -> {
-            seen[0] += chunk.length();
-            if (seen[0] > LINGER_BYTES) {
-                ctx.vertx().cancelTimer(timer);
-                connection.close();
-            }
-        });
-        request.endHandler(end -> {
-            ctx.vertx().cancelTimer(timer);
-            connection.close();
-        });
-        request.exceptionHandler(e -> ctx.vertx().cancelTimer(timer));
-        request.resume();
     }
 
     /** The account an upload counts against, as the MRI service's admissions key it (its id, else its name). */
@@ -217,11 +185,19 @@ final class UploadReader implements Handler<RoutingContext> {
         }
         // bytes are reserved as they arrive and given back however the request ends
         ctx.addEndHandler(done -> upload.close());
-        Buffer file = Buffer.buffer();
         Buffer json = Buffer.buffer();
-        String[] fileContentType = new String[1];
         boolean[] failed = new boolean[1];
         long[] received = new long[1];
+        MultipartReader form;
+        try {
+            form = multipart ? new MultipartReader(request.getHeader("Content-Type"), maxImageBytes) : null;
+        } catch (ServiceException e) {
+            refuse(ctx, e);
+            return;
+        }
+        if (form != null) {
+            ctx.addEndHandler(done -> form.close());
+        }
         long rateCheck = watchRate(ctx, failed, received);
         ctx.addEndHandler(done -> ctx.vertx().cancelTimer(rateCheck));
         request.handler(chunk -> {
@@ -241,31 +217,20 @@ final class UploadReader implements Handler<RoutingContext> {
                 tooLarge(ctx);
             } else if (!multipart) {
                 json.appendBuffer(chunk);
+            } else {
+                try {
+                    form.offer(chunk);
+                } catch (ServiceException e) {
+                    failed[0] = true;
+                    form.close();
+                    refuseFormPart(ctx, e, received[0]);
+                }
             }
         });
-        if (multipart) {
-            request.setExpectMultipart(true);
-            request.uploadHandler(part -> {
-                if (!"file".equals(part.name()) || fileContentType[0] != null) {
-                    failed[0] = true;
-                    ctx.fail(ServiceException.badRequest(part.name(), "send exactly one file part, named file"));
-                    return;
-                }
-                fileContentType[0] = part.contentType();
-                part.handler(chunk -> {
-                    if (!failed[0] && file.length() + chunk.length() > maxImageBytes) {
-                        failed[0] = true;
-                        tooLarge(ctx);
-                    } else if (!failed[0]) {
-                        file.appendBuffer(chunk);
-                    }
-                });
-            });
-        }
         request.exceptionHandler(e -> {
             if (!failed[0]) {
                 failed[0] = true;
-                // the decoder's own words (Netty's ErrorDataDecoderException...) are for the log, not the client
+                // the connection's own words are for the log, not the client
                 LOG.debug("Upload body unreadable: {}", e.toString());
                 dropBody(ctx, unreadable(e));
             }
@@ -273,13 +238,42 @@ final class UploadReader implements Handler<RoutingContext> {
         request.endHandler(end -> {
             ctx.vertx().cancelTimer(rateCheck);
             upload.bodyRead();
-            if (!failed[0]) {
-                ctx.put(BODY, new Body(multipart ? file : null, fileContentType[0],
-                        multipart ? request.formAttributes() : null, multipart ? null : json));
-                ctx.next();
+            if (failed[0]) {
+                return;
             }
+            if (form != null) {
+                try {
+                    form.end();
+                } catch (ServiceException e) {
+                    failed[0] = true;
+                    form.close();
+                    ctx.fail(e);
+                    return;
+                }
+            }
+            ctx.put(BODY, new Body(form != null ? form.file() : null, form != null ? form.fileContentType() : null,
+                    form != null ? form.attributes() : null, form != null ? null : json));
+            if (form != null) {
+                form.close();
+            }
+            ctx.next();
         });
         request.resume();
+    }
+
+    /**
+     * A refusal from the form's content, in the middle of its body: answered at once. When what is still to come is
+     * small, it is read and dropped after the answer (the client reads the whole answer, the connection stays for its
+     * next request); a large rest is not wanted: the connection closes after the answer ({@link #closeAfterAnswer}).
+     */
+    private static void refuseFormPart(RoutingContext ctx, ServiceException failure, long received) {
+        long declared = contentLength(ctx.request());
+        if (declared >= 0 && declared - received <= DRAIN_LIMIT) {
+            ctx.request().routed("/MRI");
+            ctx.fail(failure);
+        } else {
+            dropBody(ctx, failure);
+        }
     }
 
     /**
@@ -304,35 +298,47 @@ final class UploadReader implements Handler<RoutingContext> {
     }
 
     /**
-     * Why a body could not be read, in words: the multipart decoder's and the connection's exceptions are named
-     * by their Java classes, which say nothing to a client and something to an attacker.
+     * Why a body could not be read, in words: the connection's exceptions are named by their Java classes, which say
+     * nothing to a client and something to an attacker. (The multipart decoder's are {@link MultipartReader}'s.)
      */
     static ServiceException unreadable(Throwable e) {
-        if (e instanceof HttpPostRequestDecoder.TooLongFormFieldException || overCapacity(e)) {
-            return new ServiceException(400, "a form field is longer than " + HttpServerOptions.DEFAULT_MAX_FORM_ATTRIBUTE_SIZE
-                    + " bytes (only the file part may be large)");
-        }
-        if (e instanceof HttpPostRequestDecoder.TooManyFormFieldsException) {
-            return new ServiceException(400, "the form has more than " + HttpServerOptions.DEFAULT_MAX_FORM_FIELDS
-                    + " fields (it needs file, gender, hospital and class)");
-        }
-        if (e instanceof HttpPostRequestDecoder.ErrorDataDecoderException) {
-            return new ServiceException(400, "the multipart body is malformed (check its boundary and part headers)");
-        }
         return new ServiceException(400, "the upload could not be read: the body ended early or the connection failed");
     }
 
-    /** Netty reports a form field over its size limit as a decoder error caused by "Size exceed allowed maximum capacity". */
-    private static boolean overCapacity(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t.getMessage() != null && t.getMessage().contains("exceed allowed maximum capacity")) {
-                return true;
-            }
+    /**
+     * Closes the connection of an answered request whose body is not wanted, once the client has stopped sending
+     * it, or after at most {@link #LINGER_MILLIS} ms or {@link #LINGER_BYTES} more bytes (read and dropped). Closing
+     * at once, with the client still sending, makes the kernel reset the connection, and a client busy sending
+     * (Vert.x's web client) then reports "Connection was closed" instead of the answer it was sent.
+     */
+    static void closeAfterAnswer(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        HttpConnection connection = request.connection();
+        if (request.isEnded()) {
+            connection.close();
+            return;
         }
-        return false;
+        boolean[] closed = new boolean[1];
+        long[] dropped = new long[1];
+        long[] timer = new long[1];
+        Runnable close = () -> {
+            if (!closed[0]) {
+                closed[0] = true;
+                ctx.vertx().cancelTimer(timer[0]);
+                connection.close();
+            }
+        };
+        timer[0] = ctx.vertx().setTimer(LINGER_MILLIS, id -> close.run());
+        request.handler(chunk -> {
+            dropped[0] += chunk.length();
+            if (dropped[0] > LINGER_BYTES) {
+                close.run();
+            }
+        }).exceptionHandler(e -> close.run()).endHandler(end -> close.run());
+        request.resume();
     }
 
-    /** A refusal in the middle of a body: the rest is not read, the connection closes after the answer. */
+    /** A refusal in the middle of a body: the rest is not wanted, the connection closes after the answer ({@link #closeAfterAnswer}). */
     private static void dropBody(RoutingContext ctx, ServiceException failure) {
         ctx.request().routed("/MRI");
         ctx.put(CLOSE_AFTER_RESPONSE, true);

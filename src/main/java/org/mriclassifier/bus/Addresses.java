@@ -28,11 +28,19 @@ public final class Addresses {
     public static final String MRI_UPDATE = "mri.update";
     public static final String MRI_DELETE = "mri.delete";
     public static final String MRI_CLASSIFY = "mri.classify";
+    /** Grad-CAM of a stored row: {actor, id} → {@code Heatmap} (local codec), cached per row version and model. */
+    public static final String MRI_HEATMAP = "mri.heatmap";
 
     // workers: OpenCV preprocessing, TensorFlow inference (batched), the model's state
     public static final String VISION_PREPROCESS = "mri.vision.preprocess";
     public static final String MODEL_INFER = "mri.model.infer";
     public static final String MODEL_STATUS = "mri.model.status";
+    /** {@code StoredImage} → {@code Heatmap}: preprocessing, Grad-CAM and drawing on an inference worker. */
+    public static final String MODEL_HEATMAP = "mri.model.heatmap";
+    public static final String MODELS_LIST = "models.list";
+    public static final String MODELS_UPLOAD = "models.upload";
+    public static final String MODELS_ACTIVATE = "models.activate";
+    public static final String MODELS_PERFORMANCE = "models.performance";
     /** Each inference runner listens on this prefix + its index; only the batcher sends there. */
     public static final String MODEL_RUN_PREFIX = "mri.model.run.";
 

@@ -6,8 +6,11 @@ import java.util.Map;
 import java.util.WeakHashMap;
 import org.mriclassifier.inference.BatchJob;
 import org.mriclassifier.inference.BatchResult;
+import org.mriclassifier.inference.Heatmap;
+import org.mriclassifier.inference.HeatmapJob;
 import org.mriclassifier.inference.InferenceJob;
 import org.mriclassifier.inference.Prediction;
+import org.mriclassifier.models.ModelUpload;
 import org.mriclassifier.mri.StoredImage;
 import org.mriclassifier.mri.UploadCommand;
 import org.mriclassifier.vision.VisionJob;
@@ -17,7 +20,8 @@ import org.mriclassifier.vision.VisionResult;
 public final class Payloads {
 
     static final List<Class<?>> TYPES = List.of(UploadCommand.class, VisionJob.class, VisionResult.class,
-            InferenceJob.class, Prediction.class, BatchJob.class, BatchResult.class, StoredImage.class);
+            InferenceJob.class, Prediction.class, BatchJob.class, BatchResult.class, StoredImage.class, Heatmap.class,
+            HeatmapJob.class, ModelUpload.class);
 
     private static final Map<EventBus, Boolean> REGISTERED = new WeakHashMap<>();
 

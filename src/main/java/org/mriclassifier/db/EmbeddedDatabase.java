@@ -131,8 +131,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
              Statement s = c.createStatement()) {
             s.execute("GRANT USAGE ON SCHEMA public TO " + SERVICE_ROLE);
             s.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON users, mri, mri_image TO " + SERVICE_ROLE);
+            s.execute("GRANT SELECT, INSERT ON model_registry, model_activation TO " + SERVICE_ROLE);
             s.execute("REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM " + SERVICE_ROLE);
             s.execute("GRANT SELECT, INSERT ON audit_log TO " + SERVICE_ROLE);
+            // kept by the mri table's triggers only (V6): the service reads them
+            s.execute("GRANT SELECT ON mri_counts, mri_counts_total TO " + SERVICE_ROLE);
             s.execute("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO " + SERVICE_ROLE);
         } catch (SQLException e) {
             throw new IllegalStateException("could not grant the service role its rights: " + e.getMessage(), e);

@@ -29,12 +29,15 @@ public final class Classifier implements AutoCloseable {
     private final SessionFunction function;
     private final ModelDescriptor descriptor;
     private final UnfamiliarDetector detector;
+    private final GradCam gradCam;
 
-    private Classifier(SavedModelBundle bundle, SessionFunction function, ModelDescriptor descriptor, UnfamiliarDetector detector) {
+    private Classifier(SavedModelBundle bundle, SessionFunction function, ModelDescriptor descriptor, UnfamiliarDetector detector,
+                       GradCam gradCam) {
         this.bundle = bundle;
         this.function = function;
         this.descriptor = descriptor;
         this.detector = detector;
+        this.gradCam = gradCam;
     }
 
     /**
@@ -99,12 +102,29 @@ public final class Classifier implements AutoCloseable {
                             + descriptor.embedding().shape());
                 }
             }
+            GradCam gradCam = attachGradCam(bundle, signature, descriptor);
             LOG.info("Loaded model {} {} ({}) from {} in {} ms", descriptor.name(), descriptor.version(),
                     descriptor.architecture(), modelDir, (System.nanoTime() - start) / 1_000_000);
-            return new Classifier(bundle, function, descriptor, detector);
+            return new Classifier(bundle, function, descriptor, detector, gradCam);
         } catch (RuntimeException e) {
             bundle.close();
             throw e instanceof ModelLoadException m ? m : new ModelLoadException("model in " + modelDir + " is unusable: " + e.getMessage(), e);
+        }
+    }
+
+    /** The gradient ops go into the graph now, before any session call: a heat map never changes the graph under a running call. */
+    private static GradCam attachGradCam(SavedModelBundle bundle, Signature signature, ModelDescriptor descriptor) {
+        try {
+            GradCam gradCam = GradCam.attach(bundle, signature, descriptor).orElse(null);
+            if (gradCam == null) {
+                LOG.warn("Model {} {} has no logit or spatial feature map to weigh: no heat maps", descriptor.name(), descriptor.version());
+            } else {
+                LOG.info("Grad-CAM on a {}x{} feature map", gradCam.mapHeight(), gradCam.mapWidth());
+            }
+            return gradCam;
+        } catch (RuntimeException e) {
+            LOG.warn("Model {} {}: cannot build the Grad-CAM gradient ({}): no heat maps", descriptor.name(), descriptor.version(), e.toString());
+            return null;
         }
     }
 
@@ -125,6 +145,11 @@ public final class Classifier implements AutoCloseable {
         return descriptor;
     }
 
+    /** The serving signature the model is called through (tensor names, types, shapes). */
+    public Signature signature() {
+        return function.signature();
+    }
+
     /**
      * Tumor probabilities for a batch.
      *
@@ -134,6 +159,11 @@ public final class Classifier implements AutoCloseable {
      */
     public float[] predict(float[] batchPixels, int batchSize) {
         return score(batchPixels, batchSize).probabilities();
+    }
+
+    /** Grad-CAM on this model, empty when its graph has nothing to weigh. */
+    public java.util.Optional<GradCam> gradCam() {
+        return java.util.Optional.ofNullable(gradCam);
     }
 
     /** True when the model flags images far from its training data by their embedding. */

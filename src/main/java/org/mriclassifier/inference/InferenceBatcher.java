@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.mriclassifier.bus.Addresses;
@@ -23,10 +24,11 @@ import org.mriclassifier.bus.Services;
  */
 public final class InferenceBatcher extends VerticleBase {
 
-    private record Pending(Message<InferenceJob> message, long arrivedNanos) {
+    /** A waiting request and the model it runs on; {@code ownLease}: the batcher took the lease and gives it back. */
+    private record Pending(Message<InferenceJob> message, long arrivedNanos, ServedModel model, boolean ownLease) {
     }
 
-    private final ModelDescriptor model;
+    private final ServingModels models;
     private final InferenceMetrics metrics;
     private static final long RUNNER_SAFETY_TIMEOUT_MS = 120_000;
 
@@ -38,11 +40,10 @@ public final class InferenceBatcher extends VerticleBase {
     private int maxQueue;
     private long maxDelayNanos;
     private long timeoutMs;
-    private int pixelsPerImage;
     private long timerId = -1;
 
-    public InferenceBatcher(ModelDescriptor model, InferenceMetrics metrics) {
-        this.model = model;
+    public InferenceBatcher(ServingModels models, InferenceMetrics metrics) {
+        this.models = models;
         this.metrics = metrics;
     }
 
@@ -57,26 +58,33 @@ public final class InferenceBatcher extends VerticleBase {
         for (int i = 0; i < runners; i++) {
             idleRunners.add(i);
         }
-        pixelsPerImage = model.preprocessing().pixelsPerImage();
         metrics.queueDepth(queued::get);
         return Future.all(
                 vertx.eventBus().<InferenceJob>localConsumer(Addresses.MODEL_INFER, this::enqueue).completion(),
-                Services.serve(vertx.eventBus(), Addresses.MODEL_STATUS, command -> Future.succeededFuture(
-                        new JsonObject().put("loaded", true).put("name", model.name()).put("version", model.version())
-                                .put("architecture", model.architecture()))));
+                Services.serve(vertx.eventBus(), Addresses.MODEL_STATUS, command -> {
+                    ModelDescriptor model = models.activeDescriptor();
+                    return Future.succeededFuture(new JsonObject().put("loaded", true).put("name", model.name())
+                            .put("version", model.version()).put("architecture", model.architecture()));
+                }));
     }
 
     private void enqueue(Message<InferenceJob> message) {
+        ServedModel named = message.body().model();
+        Pending pending = named != null ? new Pending(message, System.nanoTime(), named, false)
+                : new Pending(message, System.nanoTime(), models.acquireActive(), true);
+        int pixelsPerImage = pending.model().descriptor().preprocessing().pixelsPerImage();
         if (message.body().pixels().length != pixelsPerImage) {
             message.fail(400, new ServiceException(400, "expected " + pixelsPerImage + " input values").toWire());
+            done(pending);
             return;
         }
         if (queue.size() >= maxQueue) {
             metrics.rejected();
             message.fail(503, ServiceException.retryLater(503, "the classifier is at capacity; try again shortly", 1).toWire());
+            done(pending);
             return;
         }
-        queue.addLast(new Pending(message, System.nanoTime()));
+        queue.addLast(pending);
         queued.set(queue.size());
         dispatch();
     }
@@ -102,20 +110,36 @@ public final class InferenceBatcher extends VerticleBase {
         }
     }
 
-    /** Up to max_batch live requests; those whose caller has certainly given up are dropped, not computed. */
+    /**
+     * Up to max_batch live requests for the model of the oldest one (so one TensorFlow call never mixes models;
+     * requests for another model keep their place); those whose caller has certainly given up are dropped, not
+     * computed.
+     */
     private List<Pending> takeBatch() {
         List<Pending> batch = new ArrayList<>(Math.min(maxBatch, queue.size()));
         long now = System.nanoTime();
-        while (batch.size() < maxBatch && !queue.isEmpty()) {
-            Pending next = queue.pollFirst();
+        ServedModel model = null;
+        for (Iterator<Pending> it = queue.iterator(); it.hasNext() && batch.size() < maxBatch; ) {
+            Pending next = it.next();
             if ((now - next.arrivedNanos()) / 1_000_000 > timeoutMs) {
+                it.remove();
                 metrics.expired();
                 next.message().fail(503, ServiceException.retryLater(503, "the classifier is at capacity", 1).toWire());
-            } else {
+                done(next);
+            } else if (model == null || next.model() == model) {
+                it.remove();
+                model = next.model();
                 batch.add(next);
             }
         }
         return batch;
+    }
+
+    /** The request is answered: a lease the batcher took goes back. */
+    private void done(Pending pending) {
+        if (pending.ownLease()) {
+            models.release(pending.model());
+        }
     }
 
     private void runBatch(int runner, List<Pending> batch) {
@@ -123,6 +147,8 @@ public final class InferenceBatcher extends VerticleBase {
             idleRunners.addFirst(runner);
             return;
         }
+        ServedModel model = batch.get(0).model();
+        int pixelsPerImage = model.descriptor().preprocessing().pixelsPerImage();
         float[] pixels = new float[batch.size() * pixelsPerImage];
         for (int i = 0; i < batch.size(); i++) {
             System.arraycopy(batch.get(i).message().body().pixels(), 0, pixels, i * pixelsPerImage, pixelsPerImage);
@@ -132,7 +158,7 @@ public final class InferenceBatcher extends VerticleBase {
         Future<Message<BatchResult>> sent;
         try {
             // a runner always answers; the long timeout only frees a runner that hung (and is logged)
-            sent = vertx.eventBus().request(ModelRunner.address(runner), new BatchJob(pixels, batch.size()),
+            sent = vertx.eventBus().request(ModelRunner.address(runner), new BatchJob(pixels, batch.size(), model.classifier()),
                     new DeliveryOptions().setSendTimeout(RUNNER_SAFETY_TIMEOUT_MS));
         } catch (RuntimeException e) {
             sent = Future.failedFuture(e);
@@ -144,7 +170,10 @@ public final class InferenceBatcher extends VerticleBase {
                 answer(batch, done.result().body(), dispatched);
             } else {
                 ServiceException failure = Services.asReplyFailure(done.cause());
-                batch.forEach(p -> p.message().fail(failure.status(), failure.toWire()));
+                batch.forEach(p -> {
+                    p.message().fail(failure.status(), failure.toWire());
+                    done(p);
+                });
                 metrics.failed(batch.size());
             }
             dispatch();
@@ -155,16 +184,18 @@ public final class InferenceBatcher extends VerticleBase {
         metrics.inference(result.inferenceNanos());
         for (int i = 0; i < batch.size(); i++) {
             Pending p = batch.get(i);
+            ModelDescriptor model = p.model().descriptor();
             float probability = result.probabilities()[i];
             String label = probability >= model.decisionThreshold() ? Prediction.TUMOR : Prediction.HEALTHY;
             long queued = dispatched - p.arrivedNanos();
             metrics.queued(queued);
             InferenceJob job = p.message().body();
             double score = result.unfamiliarScores()[i];
-            boolean unfamiliar = UnfamiliarInput.flagged(model, score, job.colourfulness(), job.noContour());
+            boolean unfamiliar = UnfamiliarInput.flagged(model, score, job.colourfulness(), job.notASlice());
             metrics.answered(unfamiliar);
             p.message().reply(new Prediction(probability, label, model.version(), batch.size(), queued,
                     result.inferenceNanos(), unfamiliar, score));
+            done(p);
         }
     }
 }

@@ -11,17 +11,16 @@ import org.slf4j.LoggerFactory;
 /**
  * One TensorFlow runner (a worker verticle: the session call blocks its thread). Each instance listens on its
  * own address, {@code mri.model.run.<index>}, so the batcher hands a batch only to a runner that is free.
- * All runners share one loaded model; TensorFlow sessions are safe to call from several threads.
+ * Each batch names its model (the batcher forms batches of one model only, so a model switch never mixes them);
+ * TensorFlow sessions are safe to call from several threads.
  */
 public final class ModelRunner extends VerticleBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelRunner.class);
 
-    private final Classifier classifier;
     private final int index;
 
-    public ModelRunner(Classifier classifier, int index) {
-        this.classifier = classifier;
+    public ModelRunner(int index) {
         this.index = index;
     }
 
@@ -38,7 +37,7 @@ public final class ModelRunner extends VerticleBase {
         BatchJob job = message.body();
         long start = System.nanoTime();
         try {
-            Classifier.Scores scores = classifier.score(job.pixels(), job.size());
+            Classifier.Scores scores = job.classifier().score(job.pixels(), job.size());
             message.reply(new BatchResult(scores.probabilities(), scores.unfamiliarScores(), System.nanoTime() - start));
         } catch (RuntimeException e) {
             LOG.error("Inference of a batch of {} failed: {}", job.size(), e.toString());

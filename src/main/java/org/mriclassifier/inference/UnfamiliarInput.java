@@ -2,8 +2,8 @@ package org.mriclassifier.inference;
 
 /**
  * The one rule that raises the unfamiliar flag, shared by serving and evaluation: an image is unfamiliar when its
- * embedding lies beyond the model's detector threshold, when it is in colour (MRI slices are grey), or when no brain
- * contour was found in it. A model without a detector flags on the two input checks only.
+ * embedding lies beyond the model's detector threshold, when it is in colour (MRI slices are grey), or when it does not look
+ * like a slice (no brain contour, a bright border, a blank, few grey levels: see the vision step's SliceLikeness). A model without a detector flags on the two input checks only.
  */
 public final class UnfamiliarInput {
 
@@ -17,14 +17,14 @@ public final class UnfamiliarInput {
     private UnfamiliarInput() {
     }
 
-    public static boolean flagged(Classifier classifier, double score, double colourfulness, boolean noContour) {
-        return flagged(classifier.descriptor(), score, colourfulness, noContour);
+    public static boolean flagged(Classifier classifier, double score, double colourfulness, boolean notASlice) {
+        return flagged(classifier.descriptor(), score, colourfulness, notASlice);
     }
 
-    public static boolean flagged(ModelDescriptor model, double score, double colourfulness, boolean noContour) {
+    public static boolean flagged(ModelDescriptor model, double score, double colourfulness, boolean notASlice) {
         ModelDescriptor.Unfamiliar detector = model.unfamiliar();
         double limit = detector != null ? detector.colourfulnessLimit() : COLOURFULNESS_LIMIT;
         boolean far = detector != null && !(score <= detector.threshold());
-        return far || colourfulness > limit || noContour;
+        return far || colourfulness > limit || notASlice;
     }
 }

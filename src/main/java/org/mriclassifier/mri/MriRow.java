@@ -10,7 +10,7 @@ import org.mriclassifier.bus.EntityTags;
 public record MriRow(UUID id, String gender, String hospital, String label, String prediction, float probability,
                      String modelVersion, String imageSha256, String contentType, int sizeBytes, int width, int height,
                      String createdBy, OffsetDateTime createdAt, OffsetDateTime updatedAt, int version,
-                     boolean unfamiliar, Float unfamiliarScore) {
+                     boolean unfamiliar, Float unfamiliarScore, boolean classConfirmed, String updatedBy) {
 
     /** The strong entity tag of this version of the row. */
     public String etag() {
@@ -28,6 +28,7 @@ public record MriRow(UUID id, String gender, String hospital, String label, Stri
                 .put("gender", gender)
                 .put("hospital", hospital)
                 .put("class", label)
+                .put("class_confirmed", classConfirmed)
                 .put("prediction", prediction)
                 .put("probability", rounded(probability))
                 .put("unfamiliar", unfamiliar)
@@ -42,6 +43,7 @@ public record MriRow(UUID id, String gender, String hospital, String label, Stri
                 .put("created_by", createdBy)
                 .put("created_at", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(createdAt))
                 .put("updated_at", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(updatedAt))
+                .put("updated_by", updatedBy)
                 .put("version", version);
     }
 }

@@ -26,7 +26,11 @@ import org.mriclassifier.db.PoolFactory;
 import org.mriclassifier.inference.InferenceJob;
 import org.mriclassifier.inference.InferenceMetrics;
 import org.mriclassifier.inference.Prediction;
+import org.mriclassifier.inference.ServedModel;
+import org.mriclassifier.models.ModelRegistry;
 import org.mriclassifier.mri.MriRepository.ListQuery;
+import org.mriclassifier.mri.images.ImageStore;
+import org.mriclassifier.mri.images.ImageStores;
 import org.mriclassifier.vision.Sha256;
 import org.mriclassifier.vision.VisionJob;
 import org.mriclassifier.vision.VisionResult;
@@ -48,16 +52,19 @@ public final class MriService extends VerticleBase {
 
     private final InferenceMetrics metrics;
     private final ClassificationLoad load;
-    private final MriRepository repository = new MriRepository();
+    private final ModelRegistry models;
+    private MriRepository repository;
+    private ImageStore images;
     private Admissions admissions;
     private Pool pool;
     private int pageSizeMax;
     private long visionTimeoutMs;
     private long inferenceTimeoutMs;
 
-    public MriService(InferenceMetrics metrics, ClassificationLoad load) {
+    public MriService(InferenceMetrics metrics, ClassificationLoad load, ModelRegistry models) {
         this.metrics = metrics;
         this.load = load;
+        this.models = models;
     }
 
     @Override
@@ -69,7 +76,16 @@ public final class MriService extends VerticleBase {
         inferenceTimeoutMs = config().getJsonObject("inference", new JsonObject()).getLong("timeout_ms", 10_000L);
         admissions = new Admissions(load, mri.getLong("max_classification_bytes_in_flight", 256L << 20));
         EventBus bus = vertx.eventBus();
-        return Future.all(List.of(
+        return ImageStores.create(vertx, config().getJsonObject("images")).compose(store -> {
+            images = store;
+            repository = new MriRepository(store);
+            // what a crash between an image's write and its row's commit left behind (object stores only)
+            store.sweep(pool).onSuccess(n -> {
+                if (n > 0) {
+                    LOG.info("Removed {} stored image(s) that no row references", n);
+                }
+            }).onFailure(error -> LOG.warn("The image store's sweep failed: {}", error.getMessage()));
+            return Future.all(List.of(
                 bus.<UploadCommand>localConsumer(Addresses.MRI_UPLOAD, this::upload).completion(),
                 bus.<JsonObject>localConsumer(Addresses.MRI_IMAGE, this::image).completion(),
                 Services.serve(bus, Addresses.MRI_GET, this::get),
@@ -77,6 +93,12 @@ public final class MriService extends VerticleBase {
                 Services.serve(bus, Addresses.MRI_UPDATE, this::update),
                 Services.serve(bus, Addresses.MRI_DELETE, this::delete),
                 Services.serve(bus, Addresses.MRI_CLASSIFY, this::classify)));
+        });
+    }
+
+    @Override
+    public Future<?> stop() {
+        return images == null ? Future.succeededFuture() : images.close();
     }
 
     // ---- upload ------------------------------------------------------------------------------------------
@@ -116,20 +138,31 @@ public final class MriService extends VerticleBase {
                 return Future.failedFuture(new ServiceException(403, labelling.reason(), "class"));
             }
         }
-        // one database round trip for a new image: row, bytes and audit row in one statement, which finds a
-        // duplicate by the unique constraint too (a second query then names the stored row)
-        return admissions.admit(actor, command.image().length, () -> preprocess(command.image())
-                .compose(this::infer)
-                .compose(outcome -> repository.insertAudited(pool, new MriRepository.NewRow(
+        // postgres store: one database round trip for a new image (row, bytes and audit row in one statement, which
+        // finds a duplicate by the unique constraint too; a second query then names the stored row). An object store
+        // writes the object inside the row's transaction, before its commit, so it keeps the transactional path.
+        return admissions.admit(actor, command.image().length, () -> onModel(null, model -> preprocess(command.image(), model)
+                        .compose(vision -> (images.inDatabase() ? Future.<Void>succeededFuture()
+                                : rejectDuplicate(hospital, vision.sha256()))
+                                .compose(v -> infer(vision, model))))
+                .compose(outcome -> {
+                    MriRepository.NewRow newRow = new MriRepository.NewRow(
                         UUID.randomUUID(), command.gender(), hospital, command.label(),
                         outcome.prediction().label(), outcome.prediction().probability(),
                         outcome.prediction().modelVersion(), outcome.vision().sha256(),
                         outcome.vision().format().contentType(), outcome.vision().width(), outcome.vision().height(),
                         actor.id() == null ? null : UUID.fromString(actor.id()), actor.userName(), outcome.vision().stored(),
-                        outcome.prediction().unfamiliar(), scoreOrNull(outcome.prediction())),
-                        AuditTrail.mriCreated(actor.toJson(), hospital))
-                        .compose(created -> created.isPresent() ? Future.succeededFuture(created.get())
-                                : rejectDuplicate(hospital, outcome.vision().sha256()).map(v -> (MriRow) null))))
+                        outcome.prediction().unfamiliar(), scoreOrNull(outcome.prediction()));
+                    if (images.inDatabase()) {
+                        return repository.insertAudited(pool, newRow, AuditTrail.mriCreated(actor.toJson(), hospital))
+                                .compose(created -> created.isPresent() ? Future.succeededFuture(created.get())
+                                        : rejectDuplicate(hospital, outcome.vision().sha256()).map(v -> (MriRow) null));
+                    }
+                    return pool.withTransaction(tx -> repository.insert(tx, newRow)
+                                    .compose(row -> audited(tx, "created", actor, row)))
+                            // the bytes may have been written before the transaction failed
+                            .recover(error -> released(outcome.vision().sha256()).compose(v -> Future.failedFuture(error)));
+                }))
                 // a concurrent upload of the same bytes won the race
                 .recover(error -> Future.failedFuture(DbErrors.isUniqueViolation(error, MriRepository.UNIQUE_IMAGE)
                         ? new ServiceException(409, "this image is already stored for this hospital", "file") : error))
@@ -159,9 +192,9 @@ public final class MriService extends VerticleBase {
      * so answers every job: the request's own timeout (three times longer) is only a safety net, and an admission
      * is released when the worker is really done with the bytes.
      */
-    private Future<VisionResult> preprocess(byte[] image) {
+    private Future<VisionResult> preprocess(byte[] image, ServedModel model) {
         return vertx.eventBus().<VisionResult>request(Addresses.VISION_PREPROCESS,
-                        new VisionJob(image, System.currentTimeMillis() + visionTimeoutMs),
+                        new VisionJob(image, System.currentTimeMillis() + visionTimeoutMs, model.descriptor().preprocessing()),
                         new DeliveryOptions().setSendTimeout(3 * visionTimeoutMs))
                 .recover(error -> Future.failedFuture(Services.asReplyFailure(error)))
                 .map(reply -> {
@@ -170,9 +203,30 @@ public final class MriService extends VerticleBase {
                 });
     }
 
+    /**
+     * One classification on one model: a lease on it (the active one when {@code version} is null) is held from
+     * before the preprocessing until the model answered, so a model switch meanwhile never mixes two models in
+     * one answer, and the old model closes only after it.
+     */
+    private <T> Future<T> onModel(String version, java.util.function.Function<ServedModel, Future<T>> work) {
+        return models.lease(version).compose(model -> {
+            Future<T> done;
+            try {
+                done = work.apply(model);
+            } catch (RuntimeException e) {
+                done = Future.failedFuture(e);
+            }
+            return done.eventually(() -> {
+                models.release(model);
+                return Future.succeededFuture();
+            });
+        });
+    }
+
     /** Model input → batcher → TensorFlow. */
-    private Future<Classification> infer(VisionResult vision) {
-        return vertx.eventBus().<Prediction>request(Addresses.MODEL_INFER, new InferenceJob(vision.pixels(), vision.colourfulness(), vision.fallback()),
+    private Future<Classification> infer(VisionResult vision, ServedModel model) {
+        return vertx.eventBus().<Prediction>request(Addresses.MODEL_INFER,
+                        new InferenceJob(vision.pixels(), vision.colourfulness(), vision.notASlice(), model),
                         new DeliveryOptions().setSendTimeout(inferenceTimeoutMs))
                 .recover(error -> Future.failedFuture(Services.asReplyFailure(error)))
                 .map(prediction -> new Classification(vision, prediction.body()));
@@ -284,12 +338,13 @@ public final class MriService extends VerticleBase {
                     if (!decision.allowed()) {
                         throw deny(actor, "mri.update", id, decision);
                     }
-                    EntityTags.requireCurrent(ifMatch, row.version());
+                    requireCurrent(ifMatch, row);
                     require(GENDERS, gender, "gender");
                     if (label != null) {
                         require(CLASSES, label, "class");
                     }
-                    return repository.updateMetadata(tx, id, gender, label, hospital)
+                    return repository.updateMetadata(tx, id, gender, label, hospital, changes.containsKey("class"),
+                                    actor.userName())
                             .compose(updated -> audited(tx, "updated", actor, updated));
                 }))
                 // moved to a hospital that already stores these bytes
@@ -299,6 +354,18 @@ public final class MriService extends VerticleBase {
                     changed("updated", actor, updated);
                     return updated.toJson();
                 });
+    }
+
+    /** A stale If-Match: 412 that says who moved the row on and when, so the client can tell its user. */
+    private static void requireCurrent(String ifMatch, MriRow row) {
+        try {
+            EntityTags.requireCurrent(ifMatch, row.version());
+        } catch (ServiceException stale) {
+            String by = row.updatedBy() == null ? "" : " by " + row.updatedBy();
+            throw new ServiceException(412, "the row has changed since that ETag was read: it was changed" + by + " at "
+                    + java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(row.updatedAt()) + " and is now at "
+                    + row.etag() + "; read it again and retry", "If-Match");
+        }
     }
 
     private Future<JsonObject> delete(JsonObject command) {
@@ -316,16 +383,23 @@ public final class MriService extends VerticleBase {
                     }
                     return repository.delete(tx, id).compose(v -> audited(tx, "deleted", actor, row));
                 }))
+                .compose(deleted -> released(deleted.imageSha256()).map(deleted))
                 .map(deleted -> {
                     changed("deleted", actor, deleted);
                     return new JsonObject().put("id", id.toString());
                 });
     }
 
-    /** Runs the current model again on the stored bytes and records its answer. */
+    /** Runs the active model (or the version named) again on the stored bytes and records its answer. */
     private Future<JsonObject> classify(JsonObject command) {
         Actor actor = actor(command);
         UUID id = id(command);
+        String version = command.getString("model_version");
+        if (version != null && !actor.isAdmin()) {
+            // naming a version may load a model that is not served: a cost only admins may cause
+            deny(actor, "mri.classify", id, Decision.forbidden("only admins classify with a model other than the active one"));
+            return Future.failedFuture(new ServiceException(403, "only admins classify with a model other than the active one", "model_version"));
+        }
         return repository.findImage(pool, id)
                 .compose(found -> {
                     MriRepository.Image image = found.orElseThrow(() -> noSuchRow(id));
@@ -333,7 +407,8 @@ public final class MriService extends VerticleBase {
                     if (!decision.allowed()) {
                         throw deny(actor, "mri.classify", id, decision);
                     }
-                    return admissions.admit(actor, image.bytes().length, () -> preprocess(image.bytes()).compose(this::infer));
+                    return admissions.admit(actor, image.bytes().length, () -> onModel(version,
+                            model -> preprocess(image.bytes(), model).compose(vision -> infer(vision, model))));
                 })
                 .compose(outcome -> pool.withTransaction(tx -> repository.findByIdForUpdate(tx, id).compose(found -> {
                     // the row may have moved hospital while the model ran
@@ -344,7 +419,7 @@ public final class MriService extends VerticleBase {
                     }
                     return repository.updatePrediction(tx, id, outcome.prediction().label(),
                             outcome.prediction().probability(), outcome.prediction().modelVersion(),
-                            outcome.prediction().unfamiliar(), scoreOrNull(outcome.prediction()))
+                            outcome.prediction().unfamiliar(), scoreOrNull(outcome.prediction()), actor.userName())
                             .compose(updated -> audited(tx, "reclassified", actor, updated));
                 })))
                 .map(row -> {
@@ -394,6 +469,17 @@ public final class MriService extends VerticleBase {
                 .put("target_type", "mri").put("target_id", id == null ? null : id.toString())
                 .put("status", hidden ? 404 : 403).put("reason", decision.reason()).put("at", Instant.now().toString()));
         return hidden ? noSuchRow(id) : ServiceException.forbidden(decision.reason());
+    }
+
+    /**
+     * The image store drops bytes no committed row references. A failure here only leaves an unreferenced object
+     * for the next start's sweep: it is logged, never the answer's failure.
+     */
+    private Future<Void> released(String sha256) {
+        return images.release(pool, sha256).recover(error -> {
+            LOG.warn("Releasing stored image {} failed (the next start's sweep removes it): {}", sha256, error.getMessage());
+            return Future.succeededFuture();
+        });
     }
 
     private static Float scoreOrNull(Prediction prediction) {

@@ -5,12 +5,12 @@ import java.time.format.DateTimeParseException;
 import org.mriclassifier.bus.ServiceException;
 
 /** Parses the date-time filters of the list. */
-final class Times {
+public final class Times {
 
     private Times() {
     }
 
-    static OffsetDateTime parseOrNull(String value, String field) {
+    public static OffsetDateTime parseOrNull(String value, String field) {
         if (value == null) {
             return null;
         }

@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 /** The options every command that reads labelled folders shares. */
 public final class DataOptions {
 
-    @Option(names = "--data", required = true, paramLabel = "DIR",
+    @Option(names = "--data", paramLabel = "DIR",
             description = "Labelled image folder (repeatable): yes/no, tumor/healthy, glioma/meningioma/pituitary/notumor.")
     List<Path> dataDirs;
 
@@ -24,8 +24,17 @@ public final class DataOptions {
     @Option(names = "--threads", paramLabel = "N", description = "Threads for image loading and TensorFlow (default: all cores).")
     int threads = Runtime.getRuntime().availableProcessors();
 
+    /** The --data folders; IllegalArgumentException when none was given. */
     public List<Path> dataDirs() {
+        if (dataDirs == null || dataDirs.isEmpty()) {
+            throw new IllegalArgumentException("--data DIR is required (a labelled image folder; repeatable)");
+        }
         return dataDirs;
+    }
+
+    /** Whether --data was given (train --from-db reads the database instead). */
+    public boolean hasDataDirs() {
+        return dataDirs != null && !dataDirs.isEmpty();
     }
 
     public int nearDuplicateDistance() {

@@ -43,10 +43,10 @@ public final class DatasetLoader {
                 Optional<Sample> sample = future.get();
                 if (sample.isPresent()) {
                     samples.add(sample.get());
-                    fallbacks += sample.get().fallback() ? 1 : 0;
+                    fallbacks += sample.get().notASlice() ? 1 : 0;
                 }
             }
-            LOG.info("Preprocessed {} of {} images in {} s ({} without a usable brain contour: whole image used)",
+            LOG.info("Preprocessed {} of {} images in {} s ({} without a brain contour or not slice-like: flagged unfamiliar)",
                     samples.size(), files.size(), (System.nanoTime() - start) / 1_000_000_000, fallbacks);
             return samples;
         } catch (InterruptedException e) {
@@ -73,7 +73,7 @@ public final class DatasetLoader {
             if (preprocessed.fallback()) {
                 LOG.debug("{}: no usable brain contour, whole image used", file.path());
             }
-            return Optional.of(new Sample(file, sha256(bytes), PerceptualHash.of(bgr), preprocessed.pixels(), preprocessed.fallback(),
+            return Optional.of(new Sample(file, sha256(bytes), PerceptualHash.of(bgr), preprocessed.pixels(), preprocessed.notASlice(),
                     preprocessed.colourfulness()));
         } finally {
             bgr.release();

@@ -73,9 +73,9 @@ public final class EvaluateCommand implements Callable<Integer> {
             String title = descriptor.name() + " on " + (split == Subset.all ? "all images" : "its " + split + " split");
             console.printf("Model %s %s (%s, input %dx%dx%d) from %s%n", descriptor.name(), descriptor.version(), descriptor.architecture(),
                     descriptor.preprocessing().outputSize(), descriptor.preprocessing().outputSize(), descriptor.preprocessing().channels(), model);
-            console.printf("Data %s: %d distinct images (%d exact duplicate copies skipped), %d scored, %d without a usable brain contour%n",
+            console.printf("Data %s: %d distinct images (%d exact duplicate copies skipped), %d scored, %d without a brain contour or not slice-like%n",
                     data.dataDirs(), prepared.samples().size(), prepared.dedup().removedCopies(), samples.size(),
-                    samples.stream().filter(Sample::fallback).count());
+                    samples.stream().filter(Sample::notASlice).count());
             console.print(Reports.metricsBlock(title + ":", overall));
             Map<String, BinaryMetrics> perDataset = evaluation.byDataset();
             if (perDataset.size() > 1) {

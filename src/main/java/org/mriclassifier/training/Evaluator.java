@@ -39,7 +39,7 @@ public final class Evaluator {
         boolean[] flags = new boolean[samples.size()];
         for (int i = 0; i < flags.length; i++) {
             Sample sample = samples.get(i);
-            flags[i] = org.mriclassifier.inference.UnfamiliarInput.flagged(classifier, distances[i], sample.colourfulness(), sample.fallback());
+            flags[i] = org.mriclassifier.inference.UnfamiliarInput.flagged(classifier, distances[i], sample.colourfulness(), sample.notASlice());
         }
         return new Scored(new Evaluation(samples, scores, classifier.descriptor().decisionThreshold()), distances, flags);
     }

@@ -51,15 +51,57 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model-version", defaultValue = "1", description = "Model version in model.json (default: ${DEFAULT-VALUE}).")
     String modelVersion;
 
+    @Option(names = "--from-db", description = "Train from the confirmed rows of the configured database (MRI_DB_URL, or the "
+            + "embedded one in the data directory: stop the server first) instead of --data folders; compare the candidate with "
+            + "the active model per hospital and promote it through the registry only if the rule holds.")
+    boolean fromDb;
+
+    @Option(names = "--hospital", paramLabel = "NAME", description = "With --from-db: a hospital the candidate is for (repeatable; "
+            + "default: every hospital with confirmed rows). It must be better there; every other hospital must hold.")
+    List<String> hospitals = new ArrayList<>();
+
+    @Option(names = "--min-gain", defaultValue = "0", description = "With --from-db: accuracy the candidate must gain on each target "
+            + "hospital's held-out rows, more than this (default: ${DEFAULT-VALUE}).")
+    double minGain;
+
+    @Option(names = "--margin", defaultValue = "0.02", description = "With --from-db: accuracy and sensitivity the candidate may lose "
+            + "on any other hospital and on --validation-data, at most (default: ${DEFAULT-VALUE}).")
+    double margin;
+
+    @Option(names = "--validation-data", paramLabel = "DIR", description = "With --from-db: labelled folders both models are also "
+            + "compared on (repeatable), e.g. the shipped data's held-out folders; each must hold within --margin.")
+    List<Path> validationData = new ArrayList<>();
+
+    @Option(names = "--no-promote", description = "With --from-db: compare and report only.")
+    boolean noPromote;
+
     @Spec
     CommandSpec commandSpec;
+
+    private final Map<String, String> environment;
+
+    public TrainCommand() {
+        this(System.getenv());
+    }
+
+    /** With the environment it reads the server's configuration from (train --from-db; tests pass their own). */
+    TrainCommand(Map<String, String> environment) {
+        this.environment = environment;
+    }
 
     /** From --oversample, checked once at the start of {@link #call()}. */
     private Oversampling oversampling;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         requireEmpty(out);
+        if (fromDb) {
+            if (data.hasDataDirs() || !options.leaveOut.isEmpty() || options.folds > 0) {
+                throw new IllegalArgumentException("--from-db trains from the database: no --data, --leave-out or --folds with it");
+            }
+            oversampling = Oversampling.of(options.oversample, List.of());
+            return trainFromDatabase(options.preprocessSpec(), options.hyperParameters());
+        }
         if (!DeterministicOps.enabled()) {
             LOG.warn("{} is not set: this run's figures will differ from a rerun of the same command", DeterministicOps.ENV);
         }
@@ -347,6 +389,122 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * {@code --from-db}: trains a candidate on the confirmed rows of the configured database, split by perceptual-hash
+     * groups (near-duplicates stay on one side); compares it with the active model on the held-out rows of every
+     * hospital and on --validation-data; promotes it through the registry (folder, model_registry, model_activation,
+     * audit rows) only when it is better for the target hospitals and holds, within --margin, everywhere else.
+     */
+    private int trainFromDatabase(PreprocessSpec spec, HyperParameters hyper) throws Exception {
+        PrintStream console = System.out;
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        io.vertx.core.json.JsonObject config;
+        try {
+            config = org.mriclassifier.config.ConfigLoader.load(vertx, environment).await();
+        } finally {
+            vertx.close().await();
+        }
+        Path dataDir = Path.of(config.getString("data_dir", "./data"));
+        boolean versionGiven = commandSpec.commandLine().getParseResult().hasMatchedOption("--model-version");
+        if (!versionGiven) {
+            modelVersion = "db-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+                    .withZone(java.time.ZoneOffset.UTC).format(Instant.now());
+        }
+        if (!org.mriclassifier.models.ModelBundle.VERSION.matcher(modelVersion).matches()) {
+            throw new IllegalArgumentException("--model-version must be 1 to 64 letters, digits, '.', '_' or '-'");
+        }
+        try (org.mriclassifier.db.DatabaseBootstrap.Prepared db = org.mriclassifier.db.DatabaseBootstrap.prepare(config.getJsonObject("db"), dataDir)) {
+            List<DatabaseTraining.Row> rows = DatabaseTraining.confirmedRows(db.target(), spec);
+            if (rows.size() < 10) {
+                throw new IllegalArgumentException("the database has " + rows.size() + " confirmed rows: too few to train on");
+            }
+            Map<Sample, DatabaseTraining.Row> rowOf = new java.util.IdentityHashMap<>();
+            rows.forEach(r -> rowOf.put(r.sample(), r));
+            Deduplicator.Result dedup = Deduplicator.removeExactDuplicates(rows.stream().map(DatabaseTraining.Row::sample).toList());
+            PreparedData prepared = new PreparedData(dedup.kept(), dedup, NearDuplicateGroups.of(dedup.kept(), data.nearDuplicateDistance()));
+            double heldOutShare = options.validationSplit > 0 ? options.validationSplit : 0.2;
+            Split split = prepared.holdOut(heldOutShare, hyper.seed());
+            List<Sample> heldOut = prepared.select(split.heldOut());
+            Sides sides = sides(prepared, split.train(), hyper);
+            console.printf("Confirmed rows: %d distinct (%d exact copies removed), %d training, %d tuning, %d held out%n",
+                    prepared.samples().size(), dedup.removedCopies(), sides.fit().stream().distinct().count(), sides.tuning().size(), heldOut.size());
+
+            Evaluation evaluation;
+            TrainingResult result;
+            ServingFit fit;
+            try (TrainedModel model = TrainedModel.train(options.architecture(), spec, hyper, sides.fit(), sides.tuning(), data.threads())) {
+                result = model.result();
+                model.exportSavedModel(out);
+                fit = fitServing(model, sides, out);
+                evaluation = heldOut.isEmpty() ? null : model.evaluate(heldOut, fit.threshold(), fit.temperature());
+            }
+            ModelChecksums.write(out);
+            String description = String.format(java.util.Locale.ROOT,
+                    "held-out %.0f%% (seed %d) of the database's confirmed rows, split by near-duplicate groups", heldOutShare * 100, hyper.seed());
+            ModelDescriptor descriptor = descriptor(spec, hyper, prepared, sides, heldOut, result, evaluation, description, fit);
+            ModelDescriptors.write(out, descriptor);
+            ModelDescriptors.mapper().writeValue(out.resolve("training-history.json").toFile(), result.history());
+            if (evaluation != null) {
+                checkReloadedModelAgrees(evaluation);
+            }
+
+            String activeVersion = DatabaseTraining.activeVersion(db.target())
+                    .orElseThrow(() -> new IllegalStateException("the registry has no active model: start the server once first"));
+            Path modelsRoot = org.mriclassifier.models.ModelRegistry.root(dataDir);
+            List<DatabaseTraining.Probe> probes = new ArrayList<>();
+            for (Sample sample : heldOut) {
+                DatabaseTraining.Row row = rowOf.get(sample);
+                probes.add(new DatabaseTraining.Probe(row.hospital(), sample.label() == Label.TUMOR, row.bytes()));
+            }
+            for (Path folder : validationData) {
+                for (ImageFile file : DatasetScanner.scan(List.of(folder))) {
+                    probes.add(new DatabaseTraining.Probe("validation:" + folder, file.label() == Label.TUMOR, Files.readAllBytes(file.path())));
+                }
+            }
+            Map<String, io.vertx.core.json.JsonObject> comparison;
+            try (Classifier active = Classifier.load(modelsRoot.resolve(activeVersion), data.threads(), 1);
+                 Classifier candidate = Classifier.load(out, data.threads(), 1)) {
+                comparison = DatabaseTraining.compare(active, candidate, probes);
+            }
+            java.util.Set<String> targets = new java.util.TreeSet<>(hospitals.isEmpty()
+                    ? rows.stream().map(DatabaseTraining.Row::hospital).toList() : hospitals);
+            boolean promote = DatabaseTraining.decide(comparison, targets, minGain, margin);
+            io.vertx.core.json.JsonObject groups = new io.vertx.core.json.JsonObject();
+            comparison.forEach(groups::put);
+            io.vertx.core.json.JsonObject report = new io.vertx.core.json.JsonObject()
+                    .put("candidate", modelVersion).put("candidate_dir", out.toString()).put("active", activeVersion)
+                    .put("targets", new io.vertx.core.json.JsonArray(new ArrayList<>(targets)))
+                    .put("min_gain", minGain).put("margin", margin)
+                    .put("rule", "better accuracy on every target hospital's held-out rows; elsewhere accuracy and sensitivity lose at most the margin")
+                    .put("groups", groups)
+                    .put("promote", promote);
+            console.printf("Candidate %s against the active model %s (held-out rows per hospital, and --validation-data):%n", modelVersion, activeVersion);
+            comparison.forEach((group, entry) -> console.printf(java.util.Locale.ROOT, "  %-30s n=%-5d accuracy %s -> %s  %s%s%n", group,
+                    entry.getInteger("n"), accuracy(entry, "active"), accuracy(entry, "candidate"),
+                    Boolean.TRUE.equals(entry.getBoolean("target")) ? "[target] " : "", entry.getString("verdict")));
+            if (promote && !noPromote) {
+                DatabaseTraining.promote(db.target(), modelsRoot, out, modelVersion,
+                        ModelDescriptors.mapper().writeValueAsString(descriptor), descriptor.architecture(), descriptor.name(),
+                        descriptor.createdAt(), report);
+                report.put("promoted", true);
+                console.printf("Promoted: %s is registered and active; a server on this database serves it from its next start "
+                        + "(POST /models/%s/activate rolls back)%n", modelVersion, activeVersion);
+            } else {
+                report.put("promoted", false);
+                console.println(promote ? "Not promoted (--no-promote): the rule holds" : "Not promoted: the rule does not hold");
+            }
+            Files.writeString(out.resolve("comparison.json"), report.encodePrettily());
+            console.println(report.encode());
+            return 0;
+        }
+    }
+
+    private static String accuracy(io.vertx.core.json.JsonObject entry, String side) {
+        io.vertx.core.json.JsonObject figures = entry.getJsonObject(side);
+        io.vertx.core.json.JsonObject a = figures == null ? null : figures.getJsonObject("accuracy");
+        return a == null ? "-" : String.format(java.util.Locale.ROOT, "%.3f", a.getDouble("value"));
+    }
+
     private int crossValidate(PreparedData prepared, PreprocessSpec spec, HyperParameters hyper) throws IOException {
         PrintStream console = System.out;
         List<Split> folds = StratifiedSplitter.kFold(prepared.samples(), prepared.groups().groupOf(), options.folds, hyper.seed());
@@ -500,7 +658,7 @@ public final class TrainCommand implements Callable<Integer> {
         hyperParameters.put("oversample", options.oversample);
         List<Sample> trainingImages = Stream.concat(sides.fit().stream(), sides.tuning().stream()).distinct().toList();
         ModelDescriptor.TrainingInfo training = new ModelDescriptor.TrainingInfo(
-                data.dataDirs().stream().map(Path::toString).toList(),
+                fromDb ? List.of("database: confirmed rows") : data.dataDirs().stream().map(Path::toString).toList(),
                 Reports.commandLine("train", commandSpec.commandLine().getParseResult().originalArgs()),
                 hyperParameters, trainingImages.size() - sides.tuning().size(), sides.tuning().size(), validation.size(),
                 SampleSetHash.of(trainingImages), SampleSetHash.of(validation), prepared.dedup().removedCopies(),

@@ -84,6 +84,8 @@ public final class TrainingGraph implements AutoCloseable {
             Operand<TFloat32> logits = tf.withName(LOGIT).identity(network.logits());
             Operand<TFloat32> probability = tf.withName(OUTPUT).math.sigmoid(logits);
             Operand<TFloat32> embedding = tf.withName(EMBEDDING).identity(network.embedding());
+            // named so that serving finds what Grad-CAM weighs without searching the graph (not a signature output)
+            tf.withName(org.mriclassifier.inference.GradCam.FEATURE_MAP).identity(network.featureMap());
             Operand<TFloat32> loss = tf.withName("loss").math.add(crossEntropy(tf, labels, logits), weightDecay(tf, layers, hyper.l2()));
 
             Optimizer adam = new Adam(graph, (float) hyper.learningRate());

@@ -149,7 +149,8 @@ public final class Preprocessor {
             output.convertTo(floats, CvType.CV_32F, 1.0 / 255.0);
             float[] pixels = new float[spec.pixelsPerImage()];
             floats.get(0, 0, pixels);
-            return new Preprocessed(pixels, spec.outputSize(), spec.channels(), crop, spec.crop() && found.isEmpty(), colourfulness(working));
+            return new Preprocessed(pixels, spec.outputSize(), spec.channels(), crop, spec.crop() && found.isEmpty(), colourfulness(working),
+                    SliceLikeness.plausible(grey));
         } finally {
             floats.release();
             output.release();

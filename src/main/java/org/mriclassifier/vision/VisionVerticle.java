@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
+import java.util.function.Supplier;
 import org.mriclassifier.bus.Addresses;
 import org.mriclassifier.bus.ServiceException;
 import org.slf4j.Logger;
@@ -12,20 +13,21 @@ import org.slf4j.LoggerFactory;
 /**
  * The OpenCV worker (deployed as a worker verticle, {@code vision.instances} instances): answers
  * {@code mri.vision.preprocess} with the model's input for one image. Checks the bytes first (format by magic
- * bytes, declared dimensions, completeness), then decodes and runs the preprocessing the served model was
+ * bytes, declared dimensions, completeness), then decodes and runs the preprocessing the model it is for was
  * trained with. Native memory is released on every path inside {@link Preprocessor}.
  */
 public final class VisionVerticle extends VerticleBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(VisionVerticle.class);
 
-    private final PreprocessSpec spec;
+    private final Supplier<PreprocessSpec> activeSpec;
     private long maxPixels;
     private int maxSide;
     private long maxDecodedBytes;
 
-    public VisionVerticle(PreprocessSpec spec) {
-        this.spec = spec;
+    /** @param activeSpec the active model's preprocessing, for jobs that name none */
+    public VisionVerticle(Supplier<PreprocessSpec> activeSpec) {
+        this.activeSpec = activeSpec;
     }
 
     @Override
@@ -50,9 +52,10 @@ public final class VisionVerticle extends VerticleBase {
             ImageHeader.Facts facts = ImageHeader.inspect(bytes, maxPixels, maxSide, maxDecodedBytes);
             // what is stored, hashed and served back: the original bytes, with their metadata, are never kept
             byte[] stripped = MetadataStripper.strip(bytes);
+            PreprocessSpec spec = message.body().spec() != null ? message.body().spec() : activeSpec.get();
             Preprocessed result = Preprocessor.preprocessForServing(stripped, facts.format(), facts.width(), facts.height(), spec);
             message.reply(new VisionResult(stripped, Sha256.hex(stripped), facts.format(), facts.width(), facts.height(),
-                    result.pixels(), result.fallback(), System.nanoTime() - start, result.colourfulness()));
+                    result.pixels(), result.notASlice(), System.nanoTime() - start, result.colourfulness()));
         } catch (ImageHeader.Rejected e) {
             message.fail(e.status(), new ServiceException(e.status(), e.getMessage(), "file").toWire());
         } catch (MetadataStripper.MalformedImage e) {

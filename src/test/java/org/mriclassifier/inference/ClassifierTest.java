@@ -214,4 +214,21 @@ class ClassifierTest {
             }
         }
     }
+
+    @Test
+    @DisplayName("a model trained by train names its last block's activation, and Grad-CAM weighs it: one non-negative value per cell of its map")
+    void trainedModelDrawsGradCam() {
+        try (Classifier classifier = Classifier.load(model)) {
+            GradCam gradCam = classifier.gradCam().orElseThrow();
+            int perImage = classifier.descriptor().preprocessing().pixelsPerImage();
+            int size = classifier.descriptor().preprocessing().outputSize();
+            GradCam.Map2d map = gradCam.compute(batch(1, perImage, 5),
+                    org.tensorflow.ndarray.Shape.of(1, size, size, classifier.descriptor().preprocessing().channels()));
+            assertEquals(gradCam.mapHeight() * gradCam.mapWidth(), map.values().length);
+            assertTrue(gradCam.mapHeight() > 1 && gradCam.mapWidth() > 1);
+            for (float v : map.values()) {
+                assertTrue(v >= 0 && Float.isFinite(v));
+            }
+        }
+    }
 }

@@ -48,14 +48,15 @@ class ImportCommandTest {
 
         String labels = SharedPostgres.query(db, c -> {
             try (ResultSet rs = c.createStatement().executeQuery(
-                    "SELECT string_agg(label || '/' || gender || '/' || created_by_name, ',' ORDER BY label) FROM mri "
+                    "SELECT string_agg(label || '/' || gender || '/' || created_by_name || '/' || class_confirmed, ',' ORDER BY label) FROM mri "
                             + "WHERE hospital = 'Imported General'")) {
                 rs.next();
                 return rs.getString(1);
             }
         });
-        assertEquals("healthy/female/system:import,healthy/female/system:import,tumor/female/system:import,"
-                + "tumor/female/system:import,tumor/female/system:import", labels);
+        // the classes read from folder names are confirmed: they count in a model's measured performance
+        assertEquals("healthy/female/system:import/true,healthy/female/system:import/true,tumor/female/system:import/true,"
+                + "tumor/female/system:import/true,tumor/female/system:import/true", labels);
     }
 
     static JsonObject run(Map<String, String> env, String[] args) {

@@ -94,7 +94,7 @@ class RobustTrainingTest {
             Preprocessed colour = Preprocessor.preprocess(photo, spec);
             assertTrue(colour.colourfulness() > UnfamiliarInput.COLOURFULNESS_LIMIT, "an orange picture is colourful: " + colour.colourfulness());
             assertTrue(UnfamiliarInput.flagged(classifier, classifier.score(colour.pixels(), 1).unfamiliarScores()[0],
-                    colour.colourfulness(), colour.fallback()));
+                    colour.colourfulness(), colour.notASlice()));
             assertTrue(grey.colourfulness() < 0.02, "a grey slice is not: " + grey.colourfulness());
             brain.release();
             photo.release();

@@ -15,6 +15,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mriclassifier.testing.NonBrainImages;
 import org.mriclassifier.inference.Classifier;
 import org.mriclassifier.inference.ModelChecksums;
 import org.mriclassifier.inference.ModelDescriptor;
@@ -71,10 +73,39 @@ class ShippedModelTest {
     }
 
     @Test
-    @DisplayName("the default model, loaded back, reproduces its training-time figures on its validation split (needs brain-mri-7k)")
+    @DisplayName("the default model, loaded back, reproduces its training-time figures on its validation split and flags at most 5% of it unfamiliar (needs brain-mri-7k)")
     void defaultModelReproducesItsValidationFigures() {
         assumeTrue(Files.isDirectory(datasets.resolve("brain-mri-7k/train")), "brain-mri-7k is not available here");
-        assertReproducesValidationFigures(DEFAULT_MODEL);
+        Evaluator.Scored scored = assertReproducesValidationFigures(DEFAULT_MODEL);
+        int flagged = 0;
+        for (boolean unfamiliar : scored.unfamiliar()) {
+            flagged += unfamiliar ? 1 : 0;
+        }
+        System.out.printf(Locale.ROOT, "validation images flagged unfamiliar: %d of %d%n", flagged, scored.unfamiliar().length);
+        assertTrue(flagged <= 0.05 * scored.unfamiliar().length, flagged + " of " + scored.unfamiliar().length + " flagged");
+    }
+
+    @Test
+    @DisplayName("the default model flags at least 95% of drawn images that are not brain MRI (blank, noise, text, pictures, patterns)")
+    void flagsNonBrainImages(@TempDir Path temp) throws IOException {
+        Path model = Path.of(System.getProperty("mri.shipped.model", DEFAULT_MODEL.toString()));
+        NonBrainImages.writeTo(temp.resolve("no"));
+        try (Classifier classifier = Classifier.load(model)) {
+            PreparedData data = PreparedData.load(List.of(temp), -1, THREADS, classifier.descriptor().preprocessing());
+            Evaluator.Scored scored = Evaluator.evaluateWithScores(classifier, data.samples());
+            List<String> missed = new java.util.ArrayList<>();
+            for (int i = 0; i < scored.unfamiliar().length; i++) {
+                if (!scored.unfamiliar()[i]) {
+                    missed.add(data.samples().get(i).file().path().getFileName() + String.format(Locale.ROOT, " (score %.1f)",
+                            scored.unfamiliarScores()[i]));
+                }
+            }
+            int flagged = scored.unfamiliar().length - missed.size();
+            System.out.printf(Locale.ROOT, "non-brain images flagged unfamiliar by %s: %d of %d; not flagged: %s%n", model,
+                    flagged, scored.unfamiliar().length, missed);
+            assertEquals(NonBrainImages.COUNT, scored.unfamiliar().length, "every drawn image is scored");
+            assertTrue(flagged >= Math.ceil(0.95 * NonBrainImages.COUNT), "flagged " + flagged + "; not flagged: " + missed);
+        }
     }
 
     @Test
@@ -94,7 +125,7 @@ class ShippedModelTest {
         }
     }
 
-    private static void assertReproducesValidationFigures(Path model) {
+    private static Evaluator.Scored assertReproducesValidationFigures(Path model) {
         try (Classifier classifier = Classifier.load(model)) {
             ModelDescriptor descriptor = classifier.descriptor();
             List<Path> dataDirs = descriptor.training().data().stream()
@@ -107,7 +138,8 @@ class ShippedModelTest {
             List<Sample> validation = data.select(data.holdOut(fraction, seed).heldOut());
             assertEquals(descriptor.training().validationSetSha256(), SampleSetHash.of(validation), "the validation split re-derives");
 
-            Evaluation evaluation = Evaluator.evaluate(classifier, validation);
+            Evaluator.Scored scored = Evaluator.evaluateWithScores(classifier, validation);
+            Evaluation evaluation = scored.evaluation();
 
             ValidationFigures recorded = descriptor.validation().get("all");
             ValidationFigures now = Evaluation.toFigures(recorded.description(), evaluation.overall());
@@ -117,6 +149,7 @@ class ShippedModelTest {
                     List.of(now.n(), now.tp(), now.tn(), now.fp(), now.fn()), "confusion counts");
             assertEquals(recorded.accuracy(), now.accuracy(), 1e-12);
             assertEquals(recorded.auc(), now.auc(), 1e-4, "ROC AUC");
+            return scored;
         }
     }
 
