@@ -234,6 +234,14 @@ def main():
     parser.add_argument("--env", action="append", default=[], metavar="MRI_X=Y",
                         help="extra server settings, e.g. MRI_MRI_MAX_CLASSIFICATIONS_IN_FLIGHT=24")
     parser.add_argument("--uploads-only", action="store_true", help="only the upload and overload scenarios")
+    parser.add_argument("--peer", action="store_true",
+                        help="also start ../shared/peer-original and measure it side by side with ours, interleaved")
+    parser.add_argument("--compare-only", action="store_true", help="only the side-by-side comparison (with --peer)")
+    parser.add_argument("--compare-duration", default="15s")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds of each side-by-side scenario")
+    parser.add_argument("--peer-port", type=int, default=5055)
+    parser.add_argument("--distinct-images", type=int, default=0,
+                        help="use this many images, evenly spread over the folder (0: all of them)")
     parser.add_argument("--profile", action="store_true",
                         help="record the server with JDK Flight Recorder during upload c=32 and GET /MRI/{id}")
     args = parser.parse_args()
@@ -246,6 +254,9 @@ def main():
 
     images = sorted(os.path.join(d, f) for d, _, files in os.walk(args.images) for f in files
                     if f.lower().endswith((".jpg", ".jpeg", ".png")))
+    if args.distinct_images and len(images) > args.distinct_images:
+        step = len(images) / args.distinct_images
+        images = [images[int(i * step)] for i in range(args.distinct_images)]
     image_list = os.path.join(args.work, "images.txt")
     with open(image_list, "w") as f:
         f.write("\n".join(images) + "\n")
@@ -258,7 +269,10 @@ def main():
     extra.update(dict(kv.split("=", 1) for kv in args.env))
     server = Server(args.jar, args.port, data_dir, extra,
                     os.path.join(out, "server.log"))
+    peer = Peer(args.peer_port, os.path.join(out, "peer.log")) if args.peer else None
     try:
+        if peer:
+            peer.wait_ready()
         server.wait_ready()
         results["startup_rss_mib"] = round(server.rss_kib() / 1024)
         admin = login(server, ADMIN_EMAIL, ADMIN_PASSWORD)
@@ -269,11 +283,18 @@ def main():
 
         upload = os.path.join(ROOT, "bench", "upload.lua")
         get = os.path.join(ROOT, "bench", "get.lua")
+        if peer:
+            results["side_by_side"] = side_by_side(server, admin, peer, args, out, image_list, token_file, extra)
+            print(side_by_side_report(results["side_by_side"], args.compare_duration), flush=True)
+        if args.compare_only:
+            args.soak_seconds = 0
         results["upload"] = {}
-        for c in (1, 8, 32, 128):
+        for c in (() if args.compare_only else (1, 8, 32, 128)):
             results["upload"][c] = scenario(server, admin, out, "upload-c%d" % c, lambda: wrk(
                 upload, [image_list, token_file, "c%d" % c], c, args.duration, server.base, "/MRI", out, "upload-c%d" % c))
             print("upload c=%d: %s" % (c, json.dumps(results["upload"][c])), flush=True)
+        if args.compare_only:
+            raise CompareOnly()
         # the same 128 clients, but retrying at once when refused: what clients that ignore Retry-After cost
         results["upload_impatient"] = scenario(server, admin, out, "upload-c128-impatient", lambda: wrk(
             upload, [image_list, token_file, "c128i", "impatient"], 128, args.duration, server.base, "/MRI", out,
@@ -320,8 +341,12 @@ def main():
         if args.soak_seconds > 0:
             results["soak"] = soak(server, admin, out, image_list, token_file, upload, args.soak_seconds)
             print("soak: %s" % json.dumps(results["soak"]), flush=True)
+    except CompareOnly:
+        pass
     finally:
         results["exit_code"] = server.stop()
+        if peer:
+            peer.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
     if PROFILE["results"]:
         results["profile"] = PROFILE["results"]
@@ -336,14 +361,268 @@ def main():
     print(report(results))
 
 
+class CompareOnly(Exception):
+    """Ends the run after the side-by-side comparison (--compare-only)."""
+
+
+PEER_DIR = os.path.join(ROOT, "..", "shared", "peer-original")
+PEER_PG = "/tmp/peer-pg"
+
+
+class Peer:
+    """The original's stand-in (../shared/peer-original: Flask + pandas + gunicorn, 2 sync workers, its own
+    PostgreSQL 15), started with its own run.sh and never changed; its mri table is emptied at the start of a run so
+    that both servers begin with no rows."""
+
+    def __init__(self, port, log_path):
+        env = dict(os.environ)
+        env["PEER_PORT"] = str(port)
+        self.base = "http://127.0.0.1:%d" % port
+        self.log = open(log_path, "w")
+        # run.sh starts PostgreSQL, then execs gunicorn: this pid is gunicorn's master
+        self.process = subprocess.Popen([os.path.join(PEER_DIR, "run.sh")], cwd=PEER_DIR, env=env, stdout=self.log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_ready(self, seconds=120):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            try:
+                # any answer will do: GET of an unknown id reads the (maybe missing) table
+                http("GET", self.base + "/MRI/none", timeout=5)
+                self.psql("drop table if exists mri")
+                return
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError("the peer did not start (see peer.log)")
+
+    def psql(self, sql):
+        return subprocess.run(["su", "postgres", "-c", "psql -h 127.0.0.1 -p 55432 -tA peer -c \"%s\"" % sql],
+                              capture_output=True, text=True, check=True).stdout
+
+    def ids(self, n):
+        return [line for line in self.psql("select id from mri limit %d" % n).split() if line]
+
+    def processes(self):
+        return [self.process.pid] + children(self.process.pid)
+
+    def cpu_seconds(self):
+        """gunicorn's master (with its ended workers) and its live workers."""
+        return sum(measure_gone_as_zero(proc_cpu, pid, ended_children=(i == 0))
+                   for i, pid in enumerate(self.processes()))
+
+    def rss_kib(self):
+        return sum(measure_gone_as_zero(proc_pss, pid) for pid in self.processes())
+
+    def postgres_processes(self):
+        try:
+            with open(os.path.join(PEER_PG, "postmaster.pid")) as f:
+                postmaster = int(f.readline())
+        except (OSError, ValueError):
+            return []
+        return [postmaster] + children(postmaster)
+
+    def postgres_cpu_seconds(self):
+        pids = self.postgres_processes()
+        return sum(measure_gone_as_zero(proc_cpu, pid, ended_children=(i == 0)) for i, pid in enumerate(pids))
+
+    def postgres_rss_kib(self):
+        return sum(measure_gone_as_zero(proc_pss, pid) for pid in self.postgres_processes())
+
+    def fds(self):
+        return sum(len(os.listdir("/proc/%d/fd" % pid)) for pid in self.processes())
+
+    def stop(self):
+        try:
+            self.process.terminate()
+            self.process.wait(30)
+        finally:
+            self.log.close()
+            subprocess.run(["su", "postgres", "-c", "/usr/lib/postgresql/15/bin/pg_ctl -D %s stop -m fast" % PEER_PG],
+                           capture_output=True)
+
+
+def children(parent):
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == parent:
+                    found.append(int(pid))
+        except (OSError, ValueError, IndexError):
+            pass
+    return found
+
+
+def measured(target, run):
+    """A wrk run against either server, with the CPU time of its process (and database) and its memory."""
+    cpu_before = (time.time(), target.cpu_seconds(), target.postgres_cpu_seconds(), machine_cpu())
+    sampler = Sampler(target)
+    sampler.start()
+    result = run()
+    samples = sampler.stop()
+    cpu_after = (time.time(), target.cpu_seconds(), target.postgres_cpu_seconds(), machine_cpu())
+    wall = cpu_after[0] - cpu_before[0]
+    busy, steal, total = (a - b for a, b in zip(cpu_after[3], cpu_before[3]))
+    result["server_cpu_s"] = round(cpu_after[1] - cpu_before[1], 2)
+    result["db_cpu_s"] = round(cpu_after[2] - cpu_before[2], 2)
+    result["cores_used"] = {"server": round(result["server_cpu_s"] / wall, 2), "db": round(result["db_cpu_s"] / wall, 2),
+                            "wrk": round(result["wrk_cpu_s"] / wall, 2),
+                            "machine": round(os.cpu_count() * busy / max(1, total), 2),
+                            "stolen": round(os.cpu_count() * steal / max(1, total), 2)}
+    ok = result["statuses"].get(201, 0) or result["statuses"].get(200, 0)
+    result["ok"] = ok
+    result["ok_per_s"] = round(ok / result["seconds"], 1)
+    result["server_cpu_ms_per_ok"] = round(1000 * result["server_cpu_s"] / ok, 2) if ok else None
+    result["server_and_db_cpu_ms_per_ok"] = round(1000 * (result["server_cpu_s"] + result["db_cpu_s"]) / ok, 2) if ok else None
+    result["rss_max_mib"] = round(max(s[1] for s in samples) / 1024) if samples else None
+    result["db_rss_max_mib"] = round(max(s[3] for s in samples) / 1024) if samples else None
+    return result
+
+
+def rounded(value):
+    return None if value is None else (round(value, 2) if value < 10 else round(value, 1))
+
+
+def median(values):
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def side_by_side(server, admin, peer, args, out, image_list, token_file, extra):
+    """Ours and the original's stand-in on the same images, in the same run, interleaved round by round:
+    POST /MRI at 32 polite clients, GET /MRI/{id} at 32, and 128 clients that ignore Retry-After."""
+    upload = os.path.join(ROOT, "bench", "upload.lua")
+    get = os.path.join(ROOT, "bench", "get.lua")
+    d = args.compare_duration
+    rows = {"upload_c32": {"ours": [], "peer": []}, "get_one": {"ours": [], "peer": []},
+            "storm_c128": {"ours": [], "peer": []}}
+
+    def run(name, who, target, script, script_args, connections, path="/MRI"):
+        label = "%s-%s-r%d" % (name, who, len(rows[name][who]) + 1)
+        result = measured(target, lambda: wrk(script, script_args, connections, d, target.base, path, out, label))
+        rows[name][who].append(result)
+        print("%s: %s" % (label, json.dumps(result)), flush=True)
+
+    for r in range(args.rounds):
+        run("upload_c32", "ours", server, upload, [image_list, token_file, "sbs%d" % r], 32)
+        run("upload_c32", "peer", peer, upload, [image_list, "none", "peer%d" % r, "polite", "image"], 32)
+    ours_ids = os.path.join(args.work, "sbs-ids.txt")
+    with open(ours_ids, "w") as f:
+        f.write("\n".join(stored_ids(server, admin, 1000)) + "\n")
+    peer_ids = os.path.join(args.work, "peer-ids.txt")
+    with open(peer_ids, "w") as f:
+        f.write("\n".join(peer.ids(1000)) + "\n")
+    for r in range(args.rounds):
+        run("get_one", "ours", server, get, [ours_ids, token_file], 32)
+        run("get_one", "peer", peer, get, [peer_ids, "none"], 32)
+    for r in range(args.rounds):
+        run("storm_c128", "ours", server, upload, [image_list, token_file, "storm%d" % r, "impatient"], 128)
+        run("storm_c128", "peer", peer, upload, [image_list, "none", "pstorm%d" % r, "impatient", "image"], 128)
+
+    if args.profile:
+        # where our server's CPU goes, in runs of their own (JFR's sampling slows it a little)
+        for name, script_args, connections in (("upload-c32-jfr", [image_list, token_file, "jfr32"], 32),
+                                               ("storm-c128-jfr", [image_list, token_file, "jfrstorm", "impatient"], 128)):
+            run_result = scenario(server, admin, out, name, lambda: wrk(upload, script_args, connections, d, server.base,
+                                                                         "/MRI", out, name))
+            print("%s: %s" % (name, json.dumps(run_result)), flush=True)
+    summary = {}
+    for name, sides in rows.items():
+        summary[name] = {}
+        for who, results in sides.items():
+            summary[name][who] = {key: rounded(median([x.get(key) for x in results])) for key in
+                                  ("ok_per_s", "rps", "p50_ms", "p99_ms", "server_cpu_ms_per_ok",
+                                   "server_and_db_cpu_ms_per_ok", "rss_max_mib", "db_rss_max_mib")}
+            summary[name][who]["rounds_ok_per_s"] = [x["ok_per_s"] for x in results]
+            summary[name][who]["statuses"] = [x["statuses"] for x in results]
+    summary["refusals_only"] = refusal_cost(args, out, image_list, extra)
+    polite, storm = summary["upload_c32"]["ours"]["ok_per_s"], summary["storm_c128"]["ours"]["ok_per_s"]
+    summary["storm_goodput_vs_polite"] = round(storm / polite, 2) if polite and storm is not None else None
+    return {"rounds": rows, "summary": summary}
+
+
+def refusal_cost(args, out, image_list, extra):
+    """What one refusal costs, measured directly: a second server (same jar, own data directory) with no
+    classification capacity and no pacing, so that every upload is refused before its body is read (503) as fast as
+    32 clients that ignore Retry-After can ask; its CPU, less its idle CPU over as long, per refusal."""
+    data_dir = tempfile.mkdtemp(prefix="mri-bench-refusals-")
+    env = dict(extra)
+    env.update({"MRI_MRI_MAX_CLASSIFICATIONS_IN_FLIGHT": "0", "MRI_MRI_PACE_IMPATIENT_REFUSALS": "false"})
+    server = Server(args.jar, args.port + 1, data_dir, env, os.path.join(out, "server-refusals.log"))
+    try:
+        server.wait_ready()
+        admin = login(server, ADMIN_EMAIL, ADMIN_PASSWORD)
+        token_file = os.path.join(args.work, "refusal-tokens.txt")
+        with open(token_file, "w") as f:
+            f.write("\n".join(bench_users(server, admin, 8)) + "\n")
+        upload = os.path.join(ROOT, "bench", "upload.lua")
+        # warm-up, not measured: the JIT compiles the refusal path (its threads count in the process's CPU time)
+        wrk(upload, [image_list, token_file, "warmup", "impatient"], 32, args.compare_duration, server.base, "/MRI",
+            out, "refusals-warmup")
+        time.sleep(2)
+        idle_started, idle_cpu = time.time(), server.cpu_seconds()
+        time.sleep(5)
+        idle_rate = (server.cpu_seconds() - idle_cpu) / (time.time() - idle_started)
+        result = measured(server, lambda: wrk(upload, [image_list, token_file, "refusals", "impatient"], 32,
+                                              args.compare_duration, server.base, "/MRI", out, "refusals-only"))
+        refused = result["statuses"].get(503, 0)
+        result["idle_cores"] = round(idle_rate, 3)
+        result["refused_per_s"] = round(refused / result["seconds"], 1)
+        busy = result["server_cpu_s"] - idle_rate * result["seconds"]
+        result["server_cpu_ms_per_refusal"] = round(1000 * busy / refused, 3) if refused else None
+        print("refusals only: %s" % json.dumps(result), flush=True)
+        return result
+    finally:
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def ratio(a, b):
+    return "%.1fx" % (a / b) if a is not None and b else "n/a"
+
+
+def side_by_side_report(sbs, duration):
+    s = sbs["summary"]
+    lines = ["## Side by side: ours and the original's stand-in (../shared/peer-original), interleaved", "",
+             "Medians of %d rounds of %s each, ours and the stand-in taking turns on the same images. Server CPU is the "
+             "process's own CPU time (/proc/PID/stat; gunicorn's master and workers for the stand-in) per answered 201 "
+             "(200 for GET); +db adds its PostgreSQL's." % (len(sbs["rounds"]["upload_c32"]["ours"]), duration), "",
+             "| scenario | ours ok/s | stand-in ok/s | ratio | ours p50 / p99 ms | stand-in p50 / p99 ms "
+             "| ours CPU ms per ok (+db) | stand-in CPU ms per ok (+db) | ours RSS MiB (db) | stand-in RSS MiB (db) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    names = {"upload_c32": "POST /MRI, 32 clients", "get_one": "GET /MRI/{id}, 32 clients",
+             "storm_c128": "POST /MRI, 128 clients ignoring Retry-After"}
+    for name, title in names.items():
+        o, p = s[name]["ours"], s[name]["peer"]
+        lines.append("| %s | %s %s | %s %s | **%s** | %s / %s | %s / %s | %s (%s) | %s (%s) | %s (%s) | %s (%s) |" % (
+            title, o["ok_per_s"], o["rounds_ok_per_s"], p["ok_per_s"], p["rounds_ok_per_s"],
+            ratio(o["ok_per_s"], p["ok_per_s"]), o["p50_ms"], o["p99_ms"], p["p50_ms"], p["p99_ms"],
+            o["server_cpu_ms_per_ok"], o["server_and_db_cpu_ms_per_ok"], p["server_cpu_ms_per_ok"],
+            p["server_and_db_cpu_ms_per_ok"], o["rss_max_mib"], o["db_rss_max_mib"], p["rss_max_mib"], p["db_rss_max_mib"]))
+    lines += ["", "Statuses per round: " + "; ".join("%s %s: %s" % (name, who, s[name][who]["statuses"])
+                                                 for name in names for who in ("ours", "peer")),
+              "", "Accepted uploads per second in the storm: %s of the polite 32-client figure." % s["storm_goodput_vs_polite"]]
+    r = s.get("refusals_only")
+    if r:
+        lines += ["", "Refusals alone (a second server with no classification capacity and no pacing, 32 clients "
+                  "ignoring Retry-After, every upload refused with 503 before its body is read; after a warm-up as long): %s refusals/s, "
+                  "**%s ms of server CPU per refusal** (its CPU less its idle %s cores), server %s cores, wrk %s, "
+                  "machine %s." % (r["refused_per_s"], r["server_cpu_ms_per_refusal"], r["idle_cores"],
+                                   r["cores_used"]["server"], r["cores_used"]["wrk"], r["cores_used"]["machine"])]
+    return "\n".join(lines) + "\n"
+
+
 PROFILE = {"work": None, "results": {}}
 
 
 def scenario(server, admin, out, name, run):
-    profiled = name in ("upload-c32-jfr", "get-one-jfr")
+    profiled = name in ("upload-c32-jfr", "get-one-jfr", "storm-c128-jfr")
     if profiled:
         jfr = os.path.join(PROFILE["work"], name + ".jfr")
-        subprocess.run(["jcmd", str(server.process.pid), "JFR.start", "name=" + name, "settings=profile",
+        subprocess.run(["jcmd", str(server.process.pid), "JFR.start", "name=" + name, "settings=" + jfr_settings(),
                         "filename=" + jfr], check=True, capture_output=True)
     before = scrape(server, admin)
     cpu_before = (time.time(), server.cpu_seconds(), server.postgres_cpu_seconds(), machine_cpu())
@@ -412,13 +691,28 @@ def soak(server, admin, out, image_list, token_file, upload, seconds):
     return result
 
 
+def jfr_settings():
+    """JFR's profile settings, sampling every 2 ms (Java) and 5 ms (native) instead of 10 and 20: a 15 s run on
+    2 busy cores otherwise gives too few samples to rank frames."""
+    path = os.path.join(PROFILE["work"], "dense.jfc")
+    if not os.path.exists(path):
+        java_home = os.path.dirname(os.path.dirname(os.path.realpath(shutil.which("java"))))
+        with open(os.path.join(java_home, "lib", "jfr", "profile.jfc")) as f:
+            text = f.read()
+        text = text.replace('control="method-sampling-java-interval">10 ms', 'control="method-sampling-java-interval">2 ms')
+        text = text.replace('control="method-sampling-native-interval">20 ms', 'control="method-sampling-native-interval">5 ms')
+        with open(path, "w") as f:
+            f.write(text)
+    return path
+
+
 def profile_summary(jfr, out, name):
     """Where the server's CPU went: JFR samples of Java code on CPU and of threads inside native code (TensorFlow,
     OpenCV), minus threads idling in the kernel; each sample is put in the area of its innermost frame that belongs
     to a library or to the server (JDK frames count for whoever called them)."""
     text = subprocess.run(["jfr", "print", "--events", "jdk.ExecutionSample,jdk.NativeMethodSample",
-                           "--stack-depth", "30", jfr], capture_output=True, text=True, check=True).stdout
-    counts, areas, total = {}, {}, 0
+                           "--stack-depth", "64", jfr], capture_output=True, text=True, check=True).stdout
+    counts, areas, total, inclusive = {}, {}, 0, {}
     for event in text.split("jdk.")[1:]:
         frames = re.findall(r"^\s+([\w.$<>]+)\(", event, re.M)
         if not frames or re.search(r"epollWait|EPoll\.wait|Selector|Object\.wait|Unsafe\.park|Thread\.sleep|accept0|socketRead",
@@ -426,6 +720,9 @@ def profile_summary(jfr, out, name):
             continue
         total += 1
         counts[frames[0]] = counts.get(frames[0], 0) + 1
+        # every method on the stack once: where the time goes including what it calls
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + 1
         area = "JDK"
         for frame in frames:
             match = next((label for prefix, label in AREAS if frame.startswith(prefix)), None)
@@ -440,6 +737,10 @@ def profile_summary(jfr, out, name):
             f.write("%6.1f%%  %s\n" % (100.0 * n / total, area))
         f.write("\ntop frames:\n")
         for method, n in sorted(counts.items(), key=lambda kv: -kv[1])[:25]:
+            f.write("%6.1f%%  %s\n" % (100.0 * n / total, method))
+        f.write("\nour own methods, including what they call (stacks cut at 64 frames):\n")
+        ours = [(m, n) for m, n in inclusive.items() if m.startswith("org.mriclassifier")]
+        for method, n in sorted(ours, key=lambda kv: -kv[1])[:25]:
             f.write("%6.1f%%  %s\n" % (100.0 * n / total, method))
     return {"samples": total, "areas_pct": {a: round(100.0 * n / total, 1) for a, n in areas.items()}}
 
@@ -524,6 +825,10 @@ def report(r):
         for batch, v in sorted(c["inference"].items(), key=lambda kv: int(kv[0])):
             lines.append("| inference, batch %s | %.0f us per batch, %.0f us per image |" % (batch, v["batch_us"], v["per_image_us"]))
         lines += ["", "Most classifications per second on %d cores: **%.0f**" % (c["cores"], c["classifications_per_second_limit"]), ""]
+    if r.get("side_by_side"):
+        lines += [side_by_side_report(r["side_by_side"], r["settings"]["compare_duration"])]
+    if not r.get("upload"):
+        return "\n".join(lines) + "\n"
     lines += ["## POST /MRI under wrk", "",
               "| clients | req/s | p50 ms | p99 ms | statuses | mean batch | server RSS MiB | FDs "
               "| cores used: server / PostgreSQL / wrk / whole machine (stolen) | server CPU ms per 201 |",

@@ -1,5 +1,7 @@
 -- wrk script: POST /MRI as multipart, a different image or hospital on every request (so no upload is a
--- duplicate), tokens of several users in turn. Arguments: <image list file> <token file> <run id> [client]
+-- duplicate), tokens of several users in turn. Arguments: <image list file> <token file | "none"> <run id> [client]
+-- [file part name]: "none" sends no Authorization header, and the part name (default "file") is "image" for the
+-- original's stand-in (../shared/peer-original), which takes its upload under that name and wants no token.
 -- How a client behaves after an answer (the fourth argument):
 --   polite (default)  the next request at once, except after a 503/429: then it waits Retry-After (x0.5..1.5,
 --                     so refused clients do not come back in step), as the API asks of its clients;
@@ -14,6 +16,7 @@ local images, tokens = {}, {}
 local counter, run, client, think_ms = 0, "run", "polite", 0
 local waits, retry_ms = 0, 1000
 local boundary = "----mri-bench-boundary"
+local part = "file"
 
 function init(args)
   for path in io.lines(args[1]) do
@@ -21,7 +24,8 @@ function init(args)
     images[#images + 1] = f:read("*all")
     f:close()
   end
-  for token in io.lines(args[2]) do tokens[#tokens + 1] = token end
+  if args[2] ~= "none" then for token in io.lines(args[2]) do tokens[#tokens + 1] = token end end
+  part = args[5] or "file"
   run = args[3] .. "-" .. thread_no
   client = args[4] or "polite"
   if client:sub(1, 6) == "think:" then think_ms = tonumber(client:sub(7)); client = "think" end
@@ -48,13 +52,11 @@ end
 function request()
   counter = counter + 1
   local image = images[(counter % #images) + 1]
-  local token = tokens[(counter % #tokens) + 1]
   local body = "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"gender\"\r\n\r\nfemale\r\n" ..
       "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"hospital\"\r\n\r\nbench-" .. run .. "-" .. counter .. "\r\n" ..
-      "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"scan.jpg\"\r\n" ..
+      "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"" .. part .. "\"; filename=\"scan.jpg\"\r\n" ..
       "Content-Type: image/jpeg\r\n\r\n" .. image .. "\r\n--" .. boundary .. "--\r\n"
-  return wrk.format("POST", "/MRI", {
-    ["Authorization"] = "Bearer " .. token,
-    ["Content-Type"] = "multipart/form-data; boundary=" .. boundary
-  }, body)
+  local headers = {["Content-Type"] = "multipart/form-data; boundary=" .. boundary}
+  if #tokens > 0 then headers["Authorization"] = "Bearer " .. tokens[(counter % #tokens) + 1] end
+  return wrk.format("POST", "/MRI", headers, body)
 end

@@ -149,7 +149,8 @@ public final class HttpVerticle extends VerticleBase {
         });
         JsonObject vision = config().getJsonObject("vision");
         // a path-less route, so the metrics' route label stays the contract's "/MRI"
-        UploadReader uploadReader = new UploadReader(tokenAuth, vision.getLong("max_image_bytes", 10L << 20), uploads, load);
+        UploadReader uploadReader = new UploadReader(tokenAuth, vision.getLong("max_image_bytes", 10L << 20), uploads, load,
+                config().getJsonObject("mri").getBoolean("pace_impatient_refusals", true));
         ModelUploadReader modelUploadReader = new ModelUploadReader(tokenAuth,
                 config().getJsonObject("models", new JsonObject()).getLong("max_upload_bytes", 128L << 20));
         router.route().order(-5).handler(ctx -> {

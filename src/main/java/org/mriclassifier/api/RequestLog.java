@@ -5,6 +5,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.Path;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +38,7 @@ final class RequestLog implements Handler<RoutingContext> {
     public void handle(RoutingContext ctx) {
         long start = System.nanoTime();
         String offered = ctx.request().getHeader(HEADER);
-        String id = offered != null && SANE_ID.matcher(offered).matches() ? offered : UUID.randomUUID().toString();
+        String id = offered != null && SANE_ID.matcher(offered).matches() ? offered : newId();
         ctx.put(REQUEST_ID, id);
         ctx.response()
                 .putHeader(HEADER, id)
@@ -58,10 +59,25 @@ final class RequestLog implements Handler<RoutingContext> {
         ctx.next();
     }
 
+    /**
+     * A random (version 4) UUID from the thread's own generator: a request id correlates log lines and answers,
+     * it guards nothing, and {@code UUID.randomUUID()} reads the shared SecureRandom under a lock on every request.
+     */
+    static String newId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long low = (random.nextLong() & ~(0xC000L << 48)) | (0x8000L << 48);
+        return new UUID(high, low).toString();
+    }
+
     private String routeOf(RoutingContext ctx) {
         // the operation's route when it ran to the end; otherwise the contract's matching path
         if (ctx.currentRoute() != null && ctx.currentRoute().getPath() != null) {
             return ctx.currentRoute().getPath();
+        }
+        if (UploadReader.isUpload(ctx)) {
+            // refused by UploadReader before the contract's route: no need to search the contract for it
+            return "/MRI";
         }
         Path path = contract.findPath(ctx.request().path());
         if (path != null) {

@@ -45,7 +45,7 @@ public final class UploadBudget {
     public static UploadBudget fromConfig(JsonObject mri) {
         return new UploadBudget(new Limits(
                 mri.getLong("upload_buffer_bytes_max", 256L << 20),
-                mri.getInteger("max_open_uploads_per_user", 8),
+                mri.getInteger("max_open_uploads_per_user", 32),
                 mri.getLong("upload_bytes_per_user_max", 64L << 20),
                 mri.getInteger("max_json_parses", 2),
                 mri.getLong("upload_min_bytes_per_second", 16L << 10),

@@ -3,13 +3,17 @@ package org.mriclassifier.api;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.mriclassifier.auth.TokenAuth;
 import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.mri.ClassificationLoad;
@@ -46,8 +50,17 @@ final class UploadReader implements Handler<RoutingContext> {
     private final long maxImageBytes;
     private final UploadBudget budget;
     private final ClassificationLoad load;
+    /**
+     * Per connection of this reader's event loop (one HTTP verticle instance, so no lock): the earliest time
+     * (System.nanoTime) a retry after its last refusal is answered at once. Expired entries go when it is full.
+     */
+    private final Map<HttpConnection, Long> comeBackAfter = new HashMap<>();
+    private static final int PACED_CONNECTIONS_MAX = 4096;
 
-    UploadReader(TokenAuth auth, long maxImageBytes, UploadBudget budget, ClassificationLoad load) {
+    private final boolean pacing;
+
+    UploadReader(TokenAuth auth, long maxImageBytes, UploadBudget budget, ClassificationLoad load, boolean pacing) {
+        this.pacing = pacing;
         this.auth = auth;
         this.maxImageBytes = maxImageBytes;
         this.budget = budget;
@@ -74,32 +87,68 @@ final class UploadReader implements Handler<RoutingContext> {
         }
         auth.authenticate(new TokenCredentials(header.substring(7).trim()))
                 .onFailure(e -> refuse(ctx, new HttpException(401, e)))
-                .onSuccess(user -> read(ctx, user.subject() != null ? user.subject() : user.principal().getString("sub")));
+                .onSuccess(user -> read(ctx, account(user.attributes().getJsonObject(TokenAuth.ACTOR))));
     }
 
     /**
-     * An answer before the body was read. A small body is read and dropped, so the connection stays open for the
-     * client's next request (under overload, reconnecting would cost more than the bytes); a large or unknown
-     * one is not wanted at all: the connection closes once the answer is out and the client has stopped sending
-     * ({@link #closeAfterAnswer}). Either way nothing waits for an
-     * idle timeout.
+     * An answer before the body was read, sent at once: the body is not wanted, and what of it arrives is dropped
+     * as it comes (no multipart decoding, no copy, nothing reserved). A small body is let in to its end, so the
+     * connection stays open for the client's next request (under overload, reconnecting would cost more than the
+     * bytes); a large or unknown one gets {@code Connection: close}, and the connection closes once the answer is
+     * out and the client stopped sending (at most {@link #LINGER_MILLIS} later: see {@link #closeAfterAnswer}). Either way
+     * nothing waits for an idle timeout, and the client reads the answer instead of a reset.
      */
     static void refuse(RoutingContext ctx, Throwable failure) {
         HttpServerRequest request = ctx.request();
         // the contract's route never sees this request: name it here, so refusals count under /MRI in /metrics
         request.routed("/MRI");
-        if (request.isEnded()) {
-            ctx.fail(failure);
-            return;
-        }
-        long declared = contentLength(request);
-        if (declared >= 0 && declared <= DRAIN_LIMIT) {
-            request.handler(ignored -> { }).exceptionHandler(e -> { }).endHandler(end -> ctx.fail(failure));
+        if (!request.isEnded()) {
+            long declared = contentLength(request);
+            if (declared < 0 || declared > DRAIN_LIMIT) {
+                ctx.put(CLOSE_AFTER_RESPONSE, true);
+            }
+            request.handler(ignored -> { }).exceptionHandler(e -> { });
             request.resume();
+        }
+        ctx.fail(failure);
+    }
+
+    /** The account an upload counts against, as the MRI service's admissions key it (its id, else its name). */
+    private static String account(JsonObject actor) {
+        String id = actor.getString("id");
+        return id != null ? id : actor.getString("user_name");
+    }
+
+    /**
+     * A 429 or 503 with Retry-After, paced per connection: a connection that comes back sooner than half the
+     * Retry-After it was given (a client that ignores it; many do) has its next refusal answered only then. Such
+     * a client then costs a timer, not a refusal's CPU, as often as it likes to ask: 128 of them retrying at once
+     * would otherwise spend the cores on refusals and starve the accepted uploads. Clients that wait as asked
+     * (with jitter down to half of it) are answered at once, as before. The body is not read meanwhile.
+     */
+    private void refuseRetryLater(RoutingContext ctx, ServiceException failure) {
+        if (!pacing) {
+            refuse(ctx, failure);
             return;
         }
-        ctx.put(CLOSE_AFTER_RESPONSE, true);
-        ctx.fail(failure);
+        HttpConnection connection = ctx.request().connection();
+        long now = System.nanoTime();
+        long retryNanos = TimeUnit.SECONDS.toNanos(failure.retryAfterSeconds() == null ? 1 : failure.retryAfterSeconds());
+        Long earliest = comeBackAfter.get(connection);
+        long answerAt = earliest != null && earliest - now > 0 ? earliest : now;
+        if (comeBackAfter.size() >= PACED_CONNECTIONS_MAX) {
+            comeBackAfter.values().removeIf(at -> now - at > 0);
+        }
+        comeBackAfter.put(connection, answerAt + retryNanos / 2);
+        if (answerAt == now) {
+            refuse(ctx, failure);
+            return;
+        }
+        ctx.vertx().setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(answerAt - now)), id -> {
+            if (!ctx.response().ended() && !ctx.response().closed()) {
+                refuse(ctx, failure);
+            }
+        });
     }
 
     private void read(RoutingContext ctx, String userId) {
@@ -117,9 +166,15 @@ final class UploadReader implements Handler<RoutingContext> {
             tooLarge(ctx);
             return;
         }
-        // full already: say so before reading (and paying for) a body that would only be refused
-        if (load.full() || (declared >= 0 && !budget.hasRoomFor(declared))) {
-            refuse(ctx, ServiceException.retryLater(503, "too many uploads in progress; try again shortly", 1));
+        // full already, or this account holds its share of a full server: say so before reading (and paying for)
+        // a body that would only be refused
+        ClassificationLoad.Verdict verdict = load.verdict(userId);
+        if (verdict != ClassificationLoad.Verdict.ADMIT) {
+            refuseRetryLater(ctx, load.refusal(verdict, userId));
+            return;
+        }
+        if (declared >= 0 && !budget.hasRoomFor(declared)) {
+            refuseRetryLater(ctx, ServiceException.retryLater(503, "too many uploads in progress; try again shortly", 1));
             return;
         }
         UploadBudget.Upload upload = budget.open(userId);

@@ -49,7 +49,15 @@ public final class AuditTrail {
         return append(tx, AuditVerticle.mriChanged(event));
     }
 
-    static Tuple tuple(Entry e) {
+    /**
+     * The audit row of a new MRI row whose id and version the database gives it (see
+     * {@code MriRepository.insertAudited}): written in the upload's own statement, like {@link #mriChanged}'s.
+     */
+    public static Entry mriCreated(JsonObject actor, String hospital) {
+        return new Entry(null, actor, hospital, "mri.create", "mri", null, "success", null, null);
+    }
+
+    public static Tuple tuple(Entry e) {
         JsonObject actor = e.actor() == null ? new JsonObject() : e.actor();
         String actorId = actor.getString("id");
         UUID actorUuid;

@@ -1,47 +1,44 @@
 package org.mriclassifier.mri;
 
 import io.vertx.core.Future;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.function.Supplier;
 import org.mriclassifier.auth.Actor;
 import org.mriclassifier.bus.ServiceException;
 
 /**
  * Bounds the classifications in progress (uploads and re-classifications), by count and by image bytes held:
- * past the total the server is full (503), past one user's share that user is asking too much (429); both with
+ * the count with fair shares ({@link ClassificationLoad}: past the total, an account alone is told the server is
+ * full, 503; an account at or above its equal share is told 429), the bytes by a total (503); both with
  * Retry-After, at once, instead of queueing work without end. This also bounds the OpenCV workers' queue.
  * A slot is freed when the work is over (the workers answer every job, late ones with a quick refusal).
- * The count itself lives in {@link ClassificationLoad}, which the HTTP layer reads; the rest is confined to the MRI
- * service's event loop (one instance).
+ * The bytes are confined to the MRI service's event loop (one instance).
  */
 final class Admissions {
 
     private final ClassificationLoad load;
-    private final int maxPerUser;
     private final long maxBytes;
-    private final Map<String, Integer> perUser = new HashMap<>();
     private long bytes;
 
-    Admissions(ClassificationLoad load, int maxPerUser, long maxBytes) {
+    Admissions(ClassificationLoad load, long maxBytes) {
         this.load = load;
-        this.maxPerUser = maxPerUser;
         this.maxBytes = maxBytes;
     }
 
+    /** The account whose share a classification counts against: the same key the HTTP layer asks about. */
+    static String account(Actor actor) {
+        return actor.id() == null ? actor.userName() : actor.id();
+    }
+
     <T> Future<T> admit(Actor actor, long imageBytes, Supplier<Future<T>> work) {
-        String user = actor.id() == null ? actor.userName() : actor.id();
-        if (perUser.getOrDefault(user, 0) >= maxPerUser) {
-            return Future.failedFuture(ServiceException.retryLater(429,
-                    "you have " + maxPerUser + " classifications in progress; wait for them to finish", 1));
+        String user = account(actor);
+        if (load.inFlight() > 0 && bytes + imageBytes > maxBytes) {
+            return Future.failedFuture(load.refusal(ClassificationLoad.Verdict.FULL, user));
         }
-        if (load.full() || (load.inFlight() > 0 && bytes + imageBytes > maxBytes)) {
-            return Future.failedFuture(ServiceException.retryLater(503,
-                    "the server is classifying at capacity; try again shortly", 1));
+        ClassificationLoad.Verdict verdict = load.acquire(user);
+        if (verdict != ClassificationLoad.Verdict.ADMIT) {
+            return Future.failedFuture(load.refusal(verdict, user));
         }
-        load.started();
         bytes += imageBytes;
-        perUser.merge(user, 1, Integer::sum);
         Future<T> running;
         try {
             running = work.get();
@@ -49,9 +46,9 @@ final class Admissions {
             running = Future.failedFuture(e);
         }
         return running.andThen(done -> {
-            load.finished();
+            load.release(user);
             bytes -= imageBytes;
-            perUser.computeIfPresent(user, (k, n) -> n > 1 ? n - 1 : null);
         });
     }
+
 }

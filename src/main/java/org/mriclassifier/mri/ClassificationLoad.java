@@ -1,16 +1,39 @@
 package org.mriclassifier.mri;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.HashMap;
+import java.util.Map;
+import org.mriclassifier.bus.ServiceException;
 
 /**
- * How many classifications are in progress, readable from any thread: the MRI service keeps it (through
- * {@link Admissions}), the HTTP layer reads it to refuse an upload before reading its body when the server is
- * already full, so that saying "later" costs almost nothing.
+ * The classifications in progress (uploads and re-classifications) and who they belong to, shared by every thread:
+ * the HTTP layer asks it before reading an upload's body, so that saying "later" costs almost nothing, and the MRI
+ * service takes and gives back the slots (through {@link Admissions}).
+ *
+ * <p>Fair shares instead of a fixed per-user cap. While fewer than {@code max} are in progress anyone is admitted,
+ * so an account alone (a hospital's integration engine) may use the whole capacity. Once {@code max} are in
+ * progress, the accounts that hold some, plus the one asking, split it equally ({@code max / accounts}, at least
+ * one): an account below its share is still admitted, one at or above it is refused with 429 (it is the one asking
+ * too much), and an account alone is told the server is full (503). The accounts above their share are refused
+ * until the total is back under {@code max}, so an account that arrives at a full server gets its share at once,
+ * without a single refusal. The total can pass {@code max} only by the admissions of accounts below their share
+ * (those add up to at most {@code max}), and never {@code 2 * max}.
  */
 public final class ClassificationLoad {
 
-    private final AtomicInteger inFlight = new AtomicInteger();
+    /** What an upload or re-classification would be told now. */
+    public enum Verdict {
+        ADMIT,
+        /** The server is full and the asking account holds no more than its share: 503. */
+        FULL,
+        /** The server is full and the asking account holds its share or more: 429. */
+        ABOVE_SHARE
+    }
+
     private final int max;
+    /** Guarded by this: account → classifications in progress (accounts with none are removed). */
+    private final Map<String, Integer> perUser = new HashMap<>();
+    /** Guarded by this. */
+    private int inFlight;
 
     public ClassificationLoad(int max) {
         this.max = max;
@@ -20,19 +43,63 @@ public final class ClassificationLoad {
         return max;
     }
 
-    int inFlight() {
-        return inFlight.get();
+    synchronized int inFlight() {
+        return inFlight;
     }
 
-    public boolean full() {
-        return inFlight.get() >= max;
+    /** Whether {@code max} are in progress. */
+    public synchronized boolean full() {
+        return inFlight >= max;
     }
 
-    void started() {
-        inFlight.incrementAndGet();
+    /** What {@code user} would be told now, without taking a slot (the HTTP layer, before reading a body). */
+    public synchronized Verdict verdict(String user) {
+        if (inFlight < max) {
+            return Verdict.ADMIT;
+        }
+        int mine = perUser.getOrDefault(user, 0);
+        int accounts = perUser.size() + (mine == 0 ? 1 : 0);
+        if (accounts <= 1) {
+            return Verdict.FULL;
+        }
+        if (mine >= share(accounts)) {
+            return Verdict.ABOVE_SHARE;
+        }
+        return inFlight < 2 * max ? Verdict.ADMIT : Verdict.FULL;
     }
 
-    void finished() {
-        inFlight.decrementAndGet();
+    /** The equal share of each of the accounts that hold classifications now, {@code user} counted. */
+    public synchronized int shareOf(String user) {
+        int accounts = perUser.size() + (perUser.containsKey(user) ? 0 : 1);
+        return share(accounts);
+    }
+
+    private int share(int accounts) {
+        return Math.max(1, max / Math.max(1, accounts));
+    }
+
+    /** Takes a slot for {@code user} when the verdict is {@link Verdict#ADMIT}; returns the verdict either way. */
+    synchronized Verdict acquire(String user) {
+        Verdict verdict = verdict(user);
+        if (verdict == Verdict.ADMIT) {
+            inFlight++;
+            perUser.merge(user, 1, Integer::sum);
+        }
+        return verdict;
+    }
+
+    /** Gives back a slot {@link #acquire} took. */
+    synchronized void release(String user) {
+        inFlight--;
+        perUser.computeIfPresent(user, (k, n) -> n > 1 ? n - 1 : null);
+    }
+
+    /** The answer for a verdict other than {@link Verdict#ADMIT}: 503 or 429, with Retry-After. */
+    public ServiceException refusal(Verdict verdict, String user) {
+        if (verdict == Verdict.ABOVE_SHARE) {
+            return ServiceException.retryLater(429, "the server is at capacity and shared between several accounts: yours has "
+                    + shareOf(user) + " or more classifications in progress, its equal share; send the next one when one of them is done", 1);
+        }
+        return ServiceException.retryLater(503, "the server is classifying at capacity; try again shortly", 1);
     }
 }

@@ -1,6 +1,7 @@
 package org.mriclassifier.mri;
 
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.mriclassifier.audit.AuditTrail;
 import org.mriclassifier.mri.images.ImageStore;
 
 /**
@@ -73,6 +75,49 @@ public final class MriRepository {
                 .compose(rows -> images.write(tx, r.id(), r.sha256(), r.bytes())
                         .map(done -> toRow(rows.iterator().next())));
     }
+
+    /**
+     * An upload in one statement, so one round trip: the row, its bytes and its audit row ({@code audit}, the
+     * parameters of {@link AuditTrail#INSERT} but for the target id and details, which come from the new row),
+     * atomic as any single statement is; only with the postgres image store. Empty when the hospital already stores these bytes (nothing is written).
+     */
+    public Future<Optional<MriRow>> insertAudited(SqlClient db, NewRow r, AuditTrail.Entry audit) {
+        if (!images.inDatabase()) {
+            // an object store writes the object inside the row's transaction ({@link #insert})
+            throw new IllegalStateException("one-statement insert needs the image store in the database");
+        }
+        Tuple audited = AuditTrail.tuple(audit);
+        Tuple t = Tuple.tuple().addUUID(r.id()).addString(r.gender()).addString(r.hospital())
+                .addString(r.label()).addString(r.prediction()).addFloat(r.probability())
+                .addString(r.modelVersion()).addString(r.sha256()).addString(r.contentType())
+                .addInteger(r.bytes().length).addInteger(r.width()).addInteger(r.height())
+                .addUUID(r.createdBy()).addString(r.createdByName())
+                .addBoolean(r.unfamiliar()).addFloat(r.unfamiliarScore())
+                .addBuffer(Buffer.buffer(r.bytes()));
+        // the audit row's at, actor id/name/role, hospital, action, target type, outcome, status, address, request id
+        for (int i : new int[] {0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11}) {
+            t.addValue(audited.getValue(i));
+        }
+        return db.preparedQuery(INSERT_AUDITED).execute(t).map(MriRepository::first);
+    }
+
+    private static final String INSERT_AUDITED = """
+            WITH created AS (
+                INSERT INTO mri (id, gender, hospital, label, prediction, probability, model_version, image_sha256,
+                                 content_type, size_bytes, width, height, created_by, created_by_name,
+                                 unfamiliar, unfamiliar_score, class_confirmed)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $4::text IS NOT NULL)
+                ON CONFLICT ON CONSTRAINT mri_hospital_sha256_key DO NOTHING
+                RETURNING %s),
+            image AS (
+                INSERT INTO mri_image (mri_id, bytes) SELECT id, $17 FROM created),
+            audit AS (
+                INSERT INTO audit_log (at, actor_id, actor_name, actor_role, hospital, action, target_type, target_id,
+                                       outcome, status, address, request_id, details)
+                SELECT COALESCE($18::text::timestamptz, now()), $19, $20, $21, $22, $23, $24, id::text, $25, $26, $27,
+                       $28, jsonb_build_object('version', version)
+                FROM created)
+            SELECT * FROM created""".formatted(COLUMNS);
 
     public Future<Optional<MriRow>> findById(SqlClient db, UUID id) {
         return db.preparedQuery("SELECT %s FROM mri WHERE id = $1".formatted(COLUMNS)).execute(Tuple.of(id))

@@ -74,8 +74,7 @@ public final class MriService extends VerticleBase {
         pageSizeMax = mri.getInteger("page_size_max", 100);
         visionTimeoutMs = config().getJsonObject("vision", new JsonObject()).getLong("timeout_ms", 10_000L);
         inferenceTimeoutMs = config().getJsonObject("inference", new JsonObject()).getLong("timeout_ms", 10_000L);
-        admissions = new Admissions(load, mri.getInteger("max_classifications_per_user", 24),
-                mri.getLong("max_classification_bytes_in_flight", 256L << 20));
+        admissions = new Admissions(load, mri.getLong("max_classification_bytes_in_flight", 256L << 20));
         EventBus bus = vertx.eventBus();
         return ImageStores.create(vertx, config().getJsonObject("images")).compose(store -> {
             images = store;
@@ -139,23 +138,39 @@ public final class MriService extends VerticleBase {
                 return Future.failedFuture(new ServiceException(403, labelling.reason(), "class"));
             }
         }
+        // postgres store: one database round trip for a new image (row, bytes and audit row in one statement, which
+        // finds a duplicate by the unique constraint too; a second query then names the stored row). An object store
+        // writes the object inside the row's transaction, before its commit, so it keeps the transactional path.
         return admissions.admit(actor, command.image().length, () -> onModel(null, model -> preprocess(command.image(), model)
-                        .compose(vision -> rejectDuplicate(hospital, vision.sha256())
+                        .compose(vision -> (images.inDatabase() ? Future.<Void>succeededFuture()
+                                : rejectDuplicate(hospital, vision.sha256()))
                                 .compose(v -> infer(vision, model))))
-                .compose(outcome -> pool.withTransaction(tx -> repository.insert(tx, new MriRepository.NewRow(
+                .compose(outcome -> {
+                    MriRepository.NewRow newRow = new MriRepository.NewRow(
                         UUID.randomUUID(), command.gender(), hospital, command.label(),
                         outcome.prediction().label(), outcome.prediction().probability(),
                         outcome.prediction().modelVersion(), outcome.vision().sha256(),
                         outcome.vision().format().contentType(), outcome.vision().width(), outcome.vision().height(),
                         actor.id() == null ? null : UUID.fromString(actor.id()), actor.userName(), outcome.vision().stored(),
-                        outcome.prediction().unfamiliar(), scoreOrNull(outcome.prediction())))
-                        .compose(row -> audited(tx, "created", actor, row)))
-                        // the bytes may have been written before the transaction failed
-                        .recover(error -> released(outcome.vision().sha256()).compose(v -> Future.failedFuture(error)))))
+                        outcome.prediction().unfamiliar(), scoreOrNull(outcome.prediction()));
+                    if (images.inDatabase()) {
+                        return repository.insertAudited(pool, newRow, AuditTrail.mriCreated(actor.toJson(), hospital))
+                                .compose(created -> created.isPresent() ? Future.succeededFuture(created.get())
+                                        : rejectDuplicate(hospital, outcome.vision().sha256()).map(v -> (MriRow) null));
+                    }
+                    return pool.withTransaction(tx -> repository.insert(tx, newRow)
+                                    .compose(row -> audited(tx, "created", actor, row)))
+                            // the bytes may have been written before the transaction failed
+                            .recover(error -> released(outcome.vision().sha256()).compose(v -> Future.failedFuture(error)));
+                }))
                 // a concurrent upload of the same bytes won the race
                 .recover(error -> Future.failedFuture(DbErrors.isUniqueViolation(error, MriRepository.UNIQUE_IMAGE)
                         ? new ServiceException(409, "this image is already stored for this hospital", "file") : error))
                 .map(row -> {
+                    if (row == null) {
+                        // stored meanwhile and deleted again before it could be named
+                        throw new ServiceException(409, "this image is already stored for this hospital", "file");
+                    }
                     classified(row);
                     changed("created", actor, row);
                     return row.toJson();

@@ -54,6 +54,55 @@ public final class Preprocessor {
         }
     }
 
+    /**
+     * OpenCV's read mode for a JPEG of this size that is much larger than the working frame: decoded at a half, a
+     * quarter or an eighth of its size (libjpeg scales in the DCT, skipping most of the work), the largest
+     * reduction that still leaves its shorter side at least twice the working size, so the area resize to the
+     * working frame that follows still averages over several decoded pixels and gives nearly the same frame as a
+     * full decode would (PreprocessorTest measures the difference). Colour, not grey: the unfamiliar-input check
+     * needs the colourfulness. -1 when the image is not that large, or not a JPEG (PNG has no reduced decode).
+     */
+    static int reducedReadMode(ImageFormat format, int width, int height, int workingSize) {
+        if (format != ImageFormat.JPEG) {
+            return -1;
+        }
+        int shorter = Math.min(width, height);
+        if (shorter / 8 >= 2 * workingSize) {
+            return Imgcodecs.IMREAD_REDUCED_COLOR_8;
+        }
+        if (shorter / 4 >= 2 * workingSize) {
+            return Imgcodecs.IMREAD_REDUCED_COLOR_4;
+        }
+        if (shorter / 2 >= 2 * workingSize) {
+            return Imgcodecs.IMREAD_REDUCED_COLOR_2;
+        }
+        return -1;
+    }
+
+    /**
+     * Serving's decode and preprocessing: as {@link #preprocess(byte[], PreprocessSpec)}, but a JPEG much larger
+     * than the working frame is decoded at a reduced size ({@link #reducedReadMode}), from the dimensions its
+     * header declared (already checked). Training keeps the full decode, so the shipped models' figures stand.
+     */
+    public static Preprocessed preprocessForServing(byte[] bytes, ImageFormat format, int width, int height,
+                                                    PreprocessSpec spec) {
+        int reduced = reducedReadMode(format, width, height, spec.workingSize());
+        if (reduced < 0) {
+            return preprocess(bytes, spec);
+        }
+        MatOfByte encoded = new MatOfByte(bytes);
+        Mat bgr = Imgcodecs.imdecode(encoded, reduced);
+        encoded.release();
+        try {
+            if (bgr.empty()) {
+                throw new ImageDecodeException("bytes are not a decodable image (" + bytes.length + " bytes)");
+            }
+            return preprocess(bgr, spec);
+        } finally {
+            bgr.release();
+        }
+    }
+
     /** Decodes and preprocesses in one call. */
     public static Preprocessed preprocess(byte[] bytes, PreprocessSpec spec) {
         Mat bgr = decode(bytes);

@@ -53,7 +53,7 @@ public final class VisionVerticle extends VerticleBase {
             // what is stored, hashed and served back: the original bytes, with their metadata, are never kept
             byte[] stripped = MetadataStripper.strip(bytes);
             PreprocessSpec spec = message.body().spec() != null ? message.body().spec() : activeSpec.get();
-            Preprocessed result = Preprocessor.preprocess(stripped, spec);
+            Preprocessed result = Preprocessor.preprocessForServing(stripped, facts.format(), facts.width(), facts.height(), spec);
             message.reply(new VisionResult(stripped, Sha256.hex(stripped), facts.format(), facts.width(), facts.height(),
                     result.pixels(), result.notASlice(), System.nanoTime() - start, result.colourfulness()));
         } catch (ImageHeader.Rejected e) {

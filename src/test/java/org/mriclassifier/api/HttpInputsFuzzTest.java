@@ -51,7 +51,7 @@ class HttpInputsFuzzTest {
     static void start() throws Exception {
         vertx = Vertx.vertx();
         JsonObject limits = new JsonObject().put("vision", new JsonObject().put("max_image_bytes", MAX_IMAGE_BYTES))
-                .put("mri", new JsonObject().put("max_classifications_per_user", 64));
+                .put("mri", new JsonObject().put("max_classifications_in_flight", 64));
         server = await(TestServer.startWith(vertx, limits));
         String admin = await(server.adminToken());
         await(server.createUser(admin, "fuzz-doc", "hq", "doctor"));

@@ -26,6 +26,12 @@ class PreprocessorTest {
 
     private static final PreprocessSpec SPEC = PreprocessSpec.original();
 
+    @org.junit.jupiter.api.BeforeAll
+    static void loadOpenCv() {
+        // tests that make Mats before any Preprocessor call need the native library too
+        OpenCvLoader.ensureLoaded();
+    }
+
     @Test
     @DisplayName("crops to the brain: the crop bounds land on a drawn ellipse")
     void cropLandsOnTheEllipse() {
@@ -160,5 +166,45 @@ class PreprocessorTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    @DisplayName("serving decodes only a JPEG much larger than the working frame at a reduced size: a half, a quarter, an eighth")
+    void reducedReadModes() {
+        int working = SPEC.workingSize();
+        assertEquals(-1, Preprocessor.reducedReadMode(ImageFormat.JPEG, 224, 224, working));
+        assertEquals(-1, Preprocessor.reducedReadMode(ImageFormat.JPEG, 1023, 2000, working));
+        assertEquals(org.opencv.imgcodecs.Imgcodecs.IMREAD_REDUCED_COLOR_2, Preprocessor.reducedReadMode(ImageFormat.JPEG, 1024, 1500, working));
+        assertEquals(org.opencv.imgcodecs.Imgcodecs.IMREAD_REDUCED_COLOR_4, Preprocessor.reducedReadMode(ImageFormat.JPEG, 2048, 2048, working));
+        assertEquals(org.opencv.imgcodecs.Imgcodecs.IMREAD_REDUCED_COLOR_8, Preprocessor.reducedReadMode(ImageFormat.JPEG, 4096, 4096, working));
+        assertEquals(-1, Preprocessor.reducedReadMode(ImageFormat.PNG, 4096, 4096, working));
+    }
+
+    @ParameterizedTest(name = "a real slice enlarged to {0} px")
+    @CsvSource({"1100", "2100", "4200"})
+    @DisplayName("a large JPEG decoded at a reduced size gives the model nearly the input a full decode gives")
+    void reducedDecodeKeepsTheInput(int side) {
+        Mat slice = org.opencv.imgcodecs.Imgcodecs.imdecode(new org.opencv.core.MatOfByte(
+                org.mriclassifier.testing.TestImages.real("brain-mri-253/yes/Y1.jpg")), org.opencv.imgcodecs.Imgcodecs.IMREAD_COLOR);
+        Mat large = new Mat();
+        org.opencv.imgproc.Imgproc.resize(slice, large, new org.opencv.core.Size(side, side), 0, 0, org.opencv.imgproc.Imgproc.INTER_CUBIC);
+        byte[] jpeg = DrawnImages.jpeg(large);
+        slice.release();
+        large.release();
+        PreprocessSpec spec = SPEC.withChannels(1);
+        Preprocessed full = Preprocessor.preprocess(jpeg, spec);
+        Preprocessed reduced = Preprocessor.preprocessForServing(jpeg, ImageFormat.JPEG, side, side, spec);
+        double difference = 0;
+        for (int i = 0; i < full.pixels().length; i++) {
+            difference += Math.abs(full.pixels()[i] - reduced.pixels()[i]);
+        }
+        difference /= full.pixels().length;
+        assertTrue(difference < 0.01, "mean absolute difference " + difference + " of [0,1] pixels");
+        assertEquals(full.crop().x(), reduced.crop().x(), 2);
+        assertEquals(full.crop().y(), reduced.crop().y(), 2);
+        assertEquals(full.crop().width(), reduced.crop().width(), 3);
+        assertEquals(full.crop().height(), reduced.crop().height(), 3);
+        assertEquals(full.fallback(), reduced.fallback());
+        assertEquals(full.colourfulness(), reduced.colourfulness(), 0.005);
     }
 }
