@@ -100,6 +100,39 @@ def query_ms(server, port):
     return timings
 
 
+def export(server, admin):
+    """GET /MRI/export of every row as NDJSON, read as fast as it comes; the server's RSS sampled meanwhile: constant
+    memory means the peak does not grow with the row count."""
+    import threading
+    import urllib.request
+    rss_before = server.rss_kib()
+    peak = [rss_before]
+    done = threading.Event()
+
+    def sample():
+        while not done.wait(0.2):
+            peak[0] = max(peak[0], server.rss_kib())
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    request = urllib.request.Request(server.base + "/MRI/export?format=ndjson", headers={"Authorization": "Bearer " + admin})
+    start = time.time()
+    rows = 0
+    size = 0
+    try:
+        with urllib.request.urlopen(request, timeout=3600) as response:
+            while True:
+                chunk = response.read(1 << 20)
+                if not chunk:
+                    break
+                size += len(chunk)
+                rows += chunk.count(b"\n")
+    finally:
+        done.set()
+        sampler.join()
+    return {"rows": rows, "mib": size / 1048576.0, "seconds": time.time() - start,
+            "rss_before_mib": rss_before / 1024.0, "rss_peak_mib": peak[0] / 1024.0}
+
+
 def measure(server, admin, out, tokens, token_file, image_list, size, duration, connections):
     """The five scenarios at one size; each one a wrk run of `duration`."""
     path_lua = os.path.join(ROOT, "bench", "path.lua")
@@ -126,6 +159,9 @@ def measure(server, admin, out, tokens, token_file, image_list, size, duration, 
         result["get_one"] = bench.scenario(server, admin, out, tag, lambda: bench.wrk(
             get_lua, [id_file, token_file], connections, duration, server.base, "/MRI", out, tag))
         print("  get_one: %.0f/s p50 %s ms" % (result["get_one"]["rps"], result["get_one"].get("p50_ms")), flush=True)
+    result["export"] = export(server, admin)
+    print("  export: %(rows)d rows, %(mib).1f MiB in %(seconds).1f s; server RSS %(rss_before_mib).0f MiB before, "
+          "at most %(rss_peak_mib).0f MiB during" % result["export"], flush=True)
     tag = "upload-%d" % size
     result["upload"] = bench.scenario(server, admin, out, tag, lambda: bench.wrk(
         upload_lua, [image_list, token_file, "scale%d" % size], 8, duration, server.base, "/MRI", out, tag))
@@ -149,6 +185,14 @@ def report(results):
             s["rows"], step.get("fill_seconds", ""), cell("first_page"), cell("filtered_page"),
             cell("filtered_range_page"), cell("cursor_page"), cell("get_one"), cell("upload"),
             s["per_row"]["mri_total"], s["per_row"]["database"]))
+    lines += ["", "`GET /MRI/export?format=ndjson` of every row, read as fast as it came, with the server's resident memory "
+              "sampled every 0.2 s", "", "| rows | exported rows | MiB | seconds | server RSS before MiB | peak MiB |",
+              "|---|---|---|---|---|---|"]
+    for step in results["steps"]:
+        e = step["measured"].get("export")
+        if e:
+            lines.append("| {:,} | {:,} | {:.1f} | {:.1f} | {:.0f} | {:.0f} |".format(step["sizes"]["rows"], e["rows"], e["mib"],
+                                                                              e["seconds"], e["rss_before_mib"], e["rss_peak_mib"]))
     lines += ["", "Server-side time of the summary's SQL (EXPLAIN ANALYZE, best of 3, ms): the scan it did before V6 "
               "against the counters it reads now", "", "| rows | " + " | ".join(QUERIES) + " | load average (1, 5, 15 min) |",
               "|---|" + "---|" * (len(QUERIES) + 1)]
