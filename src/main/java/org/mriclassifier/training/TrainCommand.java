@@ -349,21 +349,12 @@ public final class TrainCommand implements Callable<Integer> {
                 prepared.samples().size(), prepared.dedup().removedCopies(), sides.fit().stream().distinct().count(), sides.fit().size(),
                 sides.tuning().size(), validation.size());
 
-        Evaluation evaluation;
-        TrainingResult result;
-        ServingFit fit;
-        try (TrainedModel model = TrainedModel.train(options.architecture(), spec, hyper, sides.fit(), sides.tuning(), data.threads())) {
-            result = model.result();
-            model.exportSavedModel(out);
-            fit = fitServing(model, sides, out);
-            evaluation = validation.isEmpty() ? null : model.evaluate(validation, fit.threshold(), fit.temperature());
-        }
-        ModelChecksums.write(out);
         String description = String.format(java.util.Locale.ROOT, "stratified %.0f%% validation split (seed %d) of %s, deduplicated",
                 options.validationSplit * 100, hyper.seed(), data.dataDirs());
-        ModelDescriptor descriptor = descriptor(spec, hyper, prepared, sides, validation, result, evaluation, description, fit);
-        ModelDescriptors.write(out, descriptor);
-        ModelDescriptors.mapper().writeValue(out.resolve("training-history.json").toFile(), result.history());
+        Written written = trainAndWrite(spec, hyper, prepared, sides, validation, description);
+        TrainingResult result = written.result();
+        Evaluation evaluation = written.evaluation();
+        ModelDescriptor descriptor = written.descriptor();
         if (evaluation != null) {
             checkReloadedModelAgrees(evaluation);
         }
@@ -429,21 +420,12 @@ public final class TrainCommand implements Callable<Integer> {
             console.printf("Confirmed rows: %d distinct (%d exact copies removed), %d training, %d tuning, %d held out%n",
                     prepared.samples().size(), dedup.removedCopies(), sides.fit().stream().distinct().count(), sides.tuning().size(), heldOut.size());
 
-            Evaluation evaluation;
-            TrainingResult result;
-            ServingFit fit;
-            try (TrainedModel model = TrainedModel.train(options.architecture(), spec, hyper, sides.fit(), sides.tuning(), data.threads())) {
-                result = model.result();
-                model.exportSavedModel(out);
-                fit = fitServing(model, sides, out);
-                evaluation = heldOut.isEmpty() ? null : model.evaluate(heldOut, fit.threshold(), fit.temperature());
-            }
-            ModelChecksums.write(out);
             String description = String.format(java.util.Locale.ROOT,
                     "held-out %.0f%% (seed %d) of the database's confirmed rows, split by near-duplicate groups", heldOutShare * 100, hyper.seed());
-            ModelDescriptor descriptor = descriptor(spec, hyper, prepared, sides, heldOut, result, evaluation, description, fit);
-            ModelDescriptors.write(out, descriptor);
-            ModelDescriptors.mapper().writeValue(out.resolve("training-history.json").toFile(), result.history());
+            Written written = trainAndWrite(spec, hyper, prepared, sides, heldOut, description);
+            TrainingResult result = written.result();
+            Evaluation evaluation = written.evaluation();
+            ModelDescriptor descriptor = written.descriptor();
             if (evaluation != null) {
                 checkReloadedModelAgrees(evaluation);
             }
@@ -617,6 +599,33 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** The images the gradients see and, when asked for, the images that pick the epoch. */
+    /** What one training run wrote to {@code out}: its result, its figures on the held-out samples (null: none), its model.json. */
+    private record Written(TrainingResult result, Evaluation evaluation, ModelDescriptor descriptor) {
+    }
+
+    /**
+     * Trains on the fit side, exports the SavedModel, fits the serving calibration, threshold and unfamiliar detector,
+     * evaluates on {@code heldOut}, and writes the checksums, model.json and training-history.json: the steps a model
+     * from folders and a model from the database share.
+     */
+    private Written trainAndWrite(PreprocessSpec spec, HyperParameters hyper, PreparedData prepared, Sides sides,
+                                  List<Sample> heldOut, String description) throws IOException {
+        Evaluation evaluation;
+        TrainingResult result;
+        ServingFit fit;
+        try (TrainedModel model = TrainedModel.train(options.architecture(), spec, hyper, sides.fit(), sides.tuning(), data.threads())) {
+            result = model.result();
+            model.exportSavedModel(out);
+            fit = fitServing(model, sides, out);
+            evaluation = heldOut.isEmpty() ? null : model.evaluate(heldOut, fit.threshold(), fit.temperature());
+        }
+        ModelChecksums.write(out);
+        ModelDescriptor descriptor = descriptor(spec, hyper, prepared, sides, heldOut, result, evaluation, description, fit);
+        ModelDescriptors.write(out, descriptor);
+        ModelDescriptors.mapper().writeValue(out.resolve("training-history.json").toFile(), result.history());
+        return new Written(result, evaluation, descriptor);
+    }
+
     private record Sides(List<Sample> fit, List<Sample> tuning) {
     }
 
