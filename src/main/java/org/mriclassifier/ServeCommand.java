@@ -12,7 +12,10 @@ import org.mriclassifier.config.ConfigLoader;
 import org.mriclassifier.lifecycle.Observability;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.mriclassifier.cluster.ClusterSetup;
+import org.mriclassifier.cluster.Role;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code serve} (the default): runs the server until the process is asked to stop. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -20,6 +23,10 @@ import picocli.CommandLine.Command;
 public final class ServeCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
+    @Option(names = "--role", description = "all (default: everything in one process), api (HTTP and the services; "
+            + "classifications on inference nodes) or inference (the OpenCV and TensorFlow workers); overrides MRI_ROLE")
+    String role;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -29,10 +36,11 @@ public final class ServeCommand implements Callable<Integer> {
         CompletableFuture<Started> outcome = new CompletableFuture<>();
         Thread hook = new Thread(() -> onSignal(stopRequested, outcome), "mri-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        Vertx vertx = Observability.newVertx(new VertxOptions());
+        Vertx vertx = null;
         JsonObject config = null;
         try {
-            config = ConfigLoader.load(vertx, System.getenv()).await();
+            config = configuration(role);
+            vertx = newVertx(config);
             Server server = Server.start(vertx, config, stopRequested::get).await();
             outcome.complete(new Started(vertx, server, config));
         } catch (RuntimeException e) {
@@ -42,12 +50,47 @@ public final class ServeCommand implements Callable<Integer> {
                 new CountDownLatch(1).await();
             }
             System.err.println("The server did not start: " + e.getMessage());
-            vertx.close().await();
+            if (vertx != null) {
+                vertx.close().await();
+            }
             return 1;
         }
         LOG.info("Ready");
         new CountDownLatch(1).await();
         return 0;
+    }
+
+    /** Defaults, file and environment (read with a Vert.x instance of their own), then {@code --role}. */
+    static JsonObject configuration(String roleOption) {
+        Vertx reader = Vertx.vertx();
+        try {
+            JsonObject config = ConfigLoader.load(reader, System.getenv()).await();
+            if (roleOption != null) {
+                config.put("role", roleOption);
+            }
+            Role role = Role.parse(config.getString("role"));
+            config.put("role", role.wire());
+            if (role != Role.ALL && !ClusterSetup.enabled(config)) {
+                throw new IllegalArgumentException("role " + role.wire() + " needs cluster.enabled (MRI_CLUSTER_ENABLED=true) "
+                        + "and the cluster's members and key; see docs/DEPLOYMENT.md");
+            }
+            return config;
+        } finally {
+            reader.close();
+        }
+    }
+
+    /** A plain Vert.x for one process, or one joined to the cluster (membership first, then the event bus). */
+    private static Vertx newVertx(JsonObject config) {
+        if (!ClusterSetup.enabled(config)) {
+            return Observability.newVertx(new VertxOptions());
+        }
+        JsonObject cluster = config.getJsonObject("cluster");
+        VertxOptions options = new VertxOptions().setEventBusOptions(ClusterSetup.eventBus(cluster));
+        Vertx vertx = Observability.newClusteredVertx(options, ClusterSetup.clusterManager(cluster)).await();
+        LOG.info("Joined the cluster {} as {} (event bus on {}:{}, TLS with client certificates)",
+                cluster.getString("name"), config.getString("role"), cluster.getString("host"), cluster.getInteger("bus_port"));
+        return vertx;
     }
 
     /** What the start left to stop: a Vert.x instance always, a server when it got that far. */
@@ -81,7 +124,9 @@ public final class ServeCommand implements Callable<Integer> {
         if (started.server() == null) {
             LOG.info("Stopped during start-up");
             try {
-                started.vertx().close().await(30, TimeUnit.SECONDS);
+                if (started.vertx() != null) {
+                    started.vertx().close().await(30, TimeUnit.SECONDS);
+                }
             } catch (Exception e) {
                 LOG.warn("Stopped uncleanly: {}", e.toString());
             }

@@ -24,12 +24,16 @@ import org.mriclassifier.auth.PrincipalCache;
 import org.mriclassifier.auth.ScrapeToken;
 import org.mriclassifier.auth.TokenIssuer;
 import org.mriclassifier.bus.Addresses;
-import org.mriclassifier.bus.Payloads;
+
 import org.mriclassifier.bus.Services;
+import org.mriclassifier.cluster.ClusterSetup;
+import org.mriclassifier.cluster.Role;
 import org.mriclassifier.db.DatabaseBootstrap;
 import org.mriclassifier.db.PoolFactory;
 import org.mriclassifier.inference.Classifier;
 import org.mriclassifier.inference.InferenceBatcher;
+import org.mriclassifier.inference.InferenceEndpoint;
+import org.mriclassifier.inference.InferenceNodes;
 import org.mriclassifier.inference.InferenceMetrics;
 import org.mriclassifier.inference.ModelRunner;
 import org.mriclassifier.inference.HeatmapRunner;
@@ -95,7 +99,8 @@ public final class Server {
      * the future fails with {@link StartCancelled}.
      */
     public static Future<Server> start(Vertx vertx, JsonObject config, BooleanSupplier cancelled) {
-        return prepare(vertx, config, true, cancelled).compose(foundation -> deploy(vertx, config, foundation, true, cancelled));
+        boolean api = Role.parse(config.getString("role")).servesApi();
+        return prepare(vertx, config, api, cancelled).compose(foundation -> deploy(vertx, config, foundation, api, cancelled));
     }
 
     /** Database, workers and services without HTTP: for commands that work on the data set directly. */
@@ -167,7 +172,9 @@ public final class Server {
                                          BooleanSupplier cancelled) {
         JsonObject verticleConfig = config.copy()
                 .put("db", PoolFactory.describe(foundation.database().target(), config.getJsonObject("db")));
-        Payloads.register(vertx.eventBus());
+        Codecs.register(vertx.eventBus());
+        Role role = Role.parse(config.getString("role"));
+        boolean clustered = ClusterSetup.enabled(config);
         PrometheusMeterRegistry registry = Observability.registry(vertx);
         InferenceMetrics metrics = new InferenceMetrics(registry);
         Lifecycle lifecycle = new Lifecycle();
@@ -185,10 +192,16 @@ public final class Server {
                 Math.max(1, Runtime.getRuntime().availableProcessors()), 64) : null;
         Pool pool = PoolFactory.shared(vertx, verticleConfig.getJsonObject("db"));
 
+        // role api: classifications go to the cluster's inference nodes (the model stays loaded here for the registry
+        // and heat maps); role inference: the workers only, and the endpoint other nodes reach them through
+        InferenceNodes remote = role == Role.API ? new InferenceNodes(vertx, config.getJsonObject("cluster")) : null;
         Future<Void> started = Future.succeededFuture()
                 .compose(v -> unlessCancelled(cancelled))
-                .compose(v -> record(deployments, vertx.deployVerticle(new AuditVerticle(), single)))
-                .compose(v -> modelRegistry.bootstrap(pool))
+                .compose(v -> role.servesApi() ? record(deployments, vertx.deployVerticle(new AuditVerticle(), single))
+                        : Future.succeededFuture())
+                .compose(v -> modelRegistry.bootstrap(pool));
+        if (role.runsInference()) {
+            started = started
                 .compose(v -> unlessCancelled(cancelled))
                 .compose(v -> record(deployments, vertx.deployVerticle(
                         () -> new VisionVerticle(() -> models.activeDescriptor().preprocessing()),
@@ -199,13 +212,28 @@ public final class Server {
                         workers(verticleConfig, "mri-inference", runners))))
                 .compose(v -> unlessCancelled(cancelled))
                 .compose(v -> record(deployments, vertx.deployVerticle(
-                        new InferenceBatcher(models, metrics), single)))
+                        new InferenceBatcher(models, metrics), single)));
+        }
+        if (remote != null) {
+            started = started.compose(v -> remote.start());
+        }
+        if (role.servesApi()) {
+            started = started
                 .compose(v -> unlessCancelled(cancelled))
-                .compose(v -> record(deployments, vertx.deployVerticle(new MriService(metrics, load, modelRegistry), single)))
+                .compose(v -> record(deployments, vertx.deployVerticle(new MriService(metrics, load, modelRegistry, remote), single)))
                 .compose(v -> unlessCancelled(cancelled))
                 .compose(v -> record(deployments, vertx.deployVerticle(() -> new HeatmapRunner(models),
                         workers(verticleConfig, "mri-heatmap", 1))))
                 .compose(v -> record(deployments, vertx.deployVerticle(new HeatmapService(models), single)));
+        }
+        if (clustered && role.runsInference()) {
+            // last: its first heartbeat tells api nodes that this node serves
+            started = started
+                .compose(v -> unlessCancelled(cancelled))
+                .compose(v -> record(deployments, vertx.deployVerticle(new InferenceEndpoint(modelRegistry::lease,
+                        modelRegistry::release, models::activeDescriptor,
+                        role == Role.INFERENCE ? modelRegistry::follow : ignored -> Future.<Void>succeededFuture()), single)));
+        }
         if (withHttp) {
             TokenIssuer tokens = new TokenIssuer(vertx, foundation.jwtKey(), config.getJsonObject("jwt"));
             UploadBudget uploads = UploadBudget.fromConfig(config.getJsonObject("mri"));
@@ -222,7 +250,8 @@ public final class Server {
                     .compose(v -> FirstStart.ensureAdmin(pool, passwords, vertx.eventBus(), config.getJsonObject("admin")))
                     .compose(v -> unlessCancelled(cancelled))
                 .compose(v -> record(deployments, vertx.deployVerticle(
-                            () -> new HttpVerticle(tokens, lifecycle, () -> modelLoaded(vertx), registry, uploads, load, principals,
+                            () -> new HttpVerticle(tokens, lifecycle, remote != null ? () -> Future.succeededFuture(remote.status())
+                                    : () -> modelLoaded(vertx), registry, uploads, load, principals,
                                     foundation.scrapeToken()),
                             new DeploymentOptions().setConfig(verticleConfig)
                                     .setInstances(config.getJsonObject("http").getInteger("instances", 2)))));
@@ -266,9 +295,10 @@ public final class Server {
         });
     }
 
-    private static Future<Boolean> modelLoaded(Vertx vertx) {
+    private static Future<JsonObject> modelLoaded(Vertx vertx) {
         return Services.call(vertx.eventBus(), Addresses.MODEL_STATUS, new JsonObject(), 2_000)
-                .map(status -> status.getBoolean("loaded", false));
+                .map(status -> new JsonObject().put("loaded", status.getBoolean("loaded", false))
+                        .put("version", status.getString("version")));
     }
 
     public Lifecycle lifecycle() {

@@ -46,7 +46,7 @@ public final class HttpVerticle extends VerticleBase {
 
     private final TokenIssuer tokens;
     private final Lifecycle lifecycle;
-    private final Supplier<Future<Boolean>> modelLoaded;
+    private final Supplier<Future<JsonObject>> modelLoaded;
     private final PrometheusMeterRegistry registry;
     private final UploadBudget uploads;
     private final ClassificationLoad load;
@@ -62,7 +62,7 @@ public final class HttpVerticle extends VerticleBase {
      * @param principals the token check's cache of users, shared by every instance (see {@link #principalCache})
      * @param scrapeToken the bearer secret that opens /metrics (and nothing else) to a Prometheus server
      */
-    public HttpVerticle(TokenIssuer tokens, Lifecycle lifecycle, Supplier<Future<Boolean>> modelLoaded,
+    public HttpVerticle(TokenIssuer tokens, Lifecycle lifecycle, Supplier<Future<JsonObject>> modelLoaded,
                         PrometheusMeterRegistry registry, UploadBudget uploads, ClassificationLoad load,
                         PrincipalCache principals, ScrapeToken scrapeToken) {
         this.tokens = tokens;

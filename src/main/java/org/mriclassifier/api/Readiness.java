@@ -18,7 +18,11 @@ final class Readiness {
     private static final long CHECK_TIMEOUT_MS = 2_000;
     private final HealthChecks checks;
 
-    Readiness(Vertx vertx, Pool pool, Lifecycle lifecycle, Supplier<Future<Boolean>> modelLoaded) {
+    /**
+     * @param modelLoaded the model's state: {@code loaded}, the version served ({@code version}, or on an api node of a
+     *                    cluster the live {@code inference_nodes} with theirs) and, when not loaded, the {@code reason}
+     */
+    Readiness(Vertx vertx, Pool pool, Lifecycle lifecycle, Supplier<Future<JsonObject>> modelLoaded) {
         checks = HealthChecks.create(vertx);
         checks.register("accepting", CHECK_TIMEOUT_MS, p -> p.complete(lifecycle.accepting() ? Status.OK() : Status.KO()));
         checks.register("database", CHECK_TIMEOUT_MS, p -> pool.query("SELECT 1").execute()
@@ -26,7 +30,17 @@ final class Readiness {
                 .onFailure(e -> p.tryComplete(Status.KO(new JsonObject().put("reason", "unreachable")))));
         if (modelLoaded != null) {
             checks.register("model", CHECK_TIMEOUT_MS, p -> modelLoaded.get()
-                    .onSuccess(ok -> p.tryComplete(ok ? Status.OK() : Status.KO(new JsonObject().put("reason", "loading"))))
+                    .onSuccess(state -> {
+                        JsonObject data = state.copy();
+                        boolean ok = Boolean.TRUE.equals(data.remove("loaded"));
+                        if (!ok && data.getString("reason") == null) {
+                            data.put("reason", "loading");
+                        }
+                        if (data.getValue("reason") == null) {
+                            data.remove("reason");
+                        }
+                        p.tryComplete(ok ? Status.OK(data) : Status.KO(data));
+                    })
                     .onFailure(e -> p.tryComplete(Status.KO(new JsonObject().put("reason", "unavailable")))));
         }
     }

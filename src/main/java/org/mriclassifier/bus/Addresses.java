@@ -44,6 +44,17 @@ public final class Addresses {
     /** Each inference runner listens on this prefix + its index; only the batcher sends there. */
     public static final String MODEL_RUN_PREFIX = "mri.model.run.";
 
+    // cluster: the only addresses with consumers other nodes can reach (see docs/ARCHITECTURE.md, "Cluster")
+    /**
+     * Each inference node listens on this prefix + its node id: {@code ClassifyRequest} → {@code ClassifyReply}
+     * (wire codecs). Api nodes pick a live node from the heartbeats and send there.
+     */
+    public static final String INFERENCE_CLASSIFY_PREFIX = "mri.inference.classify.";
+    /** Published by every inference node each {@code cluster.heartbeat_ms}: its node id, model version, and when it leaves. */
+    public static final String INFERENCE_EVENTS_HEARTBEAT = "mri.inference.events.heartbeat";
+    /** Published by the node that activated a model version: inference nodes switch to it. */
+    public static final String MODELS_EVENTS_ACTIVATED = "models.events.activated";
+
     // events (publish): each carries who, what, which row, when, from where, outcome
     public static final String MRI_EVENTS_CLASSIFIED = "mri.events.classified";
     public static final String MRI_EVENTS_CHANGED = "mri.events.changed";

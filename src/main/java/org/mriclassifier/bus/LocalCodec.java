@@ -5,8 +5,9 @@ import io.vertx.core.eventbus.MessageCodec;
 
 /**
  * Passes an immutable payload by reference between verticles of this process. Image bytes and pixel arrays
- * are not copied or serialised on the way. It has no wire form: a clustered deployment that moves inference
- * to another node would give {@code InferenceJob} and {@code Prediction} a wire codec of their own.
+ * are not copied or serialised on the way. It has no wire form, by design: the payloads that cross nodes
+ * (a classification's request and reply) have a {@link WireCodec}; those that hold a process's own objects (a
+ * lease on a loaded model, a heat map job) stay on their node, sent only to local consumers.
  */
 public final class LocalCodec<T> implements MessageCodec<T, T> {
 

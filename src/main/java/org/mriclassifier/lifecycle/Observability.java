@@ -31,6 +31,21 @@ public final class Observability {
      * as histograms.
      */
     public static Vertx newVertx(VertxOptions options) {
+        PrometheusMeterRegistry registry = newRegistry();
+        Vertx vertx = builder(options, registry).build();
+        remember(vertx, registry);
+        return vertx;
+    }
+
+    /** As {@link #newVertx}, joined to a cluster through this cluster manager (role api or inference). */
+    public static io.vertx.core.Future<Vertx> newClusteredVertx(VertxOptions options,
+                                                                io.vertx.core.spi.cluster.ClusterManager clusterManager) {
+        PrometheusMeterRegistry registry = newRegistry();
+        return builder(options, registry).withClusterManager(clusterManager).buildClustered()
+                .onSuccess(vertx -> remember(vertx, registry));
+    }
+
+    private static PrometheusMeterRegistry newRegistry() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registry.config().meterFilter(new MeterFilter() {
             @Override
@@ -40,17 +55,23 @@ public final class Observability {
                 return latency ? DistributionStatisticConfig.builder().percentilesHistogram(true).build().merge(config) : config;
             }
         });
+        return registry;
+    }
+
+    private static io.vertx.core.VertxBuilder builder(VertxOptions options, PrometheusMeterRegistry registry) {
         MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
                 .setEnabled(true)
                 .setJvmMetricsEnabled(true)
                 .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE,
                         Label.POOL_NAME, Label.EB_ADDRESS, Label.EB_SIDE, Label.EB_FAILURE));
-        Vertx vertx = Vertx.builder().with(options.setMetricsOptions(metrics))
-                .withMetrics(new MicrometerMetricsFactory(registry)).build();
+        return Vertx.builder().with(options.setMetricsOptions(metrics))
+                .withMetrics(new MicrometerMetricsFactory(registry));
+    }
+
+    private static void remember(Vertx vertx, PrometheusMeterRegistry registry) {
         synchronized (REGISTRIES) {
             REGISTRIES.put(vertx, registry);
         }
-        return vertx;
     }
 
     /** This Vert.x instance's registry (one is made for an instance built without metrics). */

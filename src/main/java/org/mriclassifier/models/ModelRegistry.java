@@ -147,6 +147,27 @@ public final class ModelRegistry {
                 });
     }
 
+    /**
+     * An inference node's way of following activations made elsewhere: serves the registry's latest activated version
+     * when it is not the one served here (loading it from this node's registry folder; a version whose folder is
+     * missing here fails, and the node keeps serving what it served). Runs after any activation in progress.
+     */
+    public Future<Void> follow(Pool pool) {
+        Future<Void> done = activations.transform(ignored -> activeVersion(pool).compose(active -> {
+            if (active.isEmpty() || active.get().equals(serving.activeDescriptor().version())) {
+                return Future.<Void>succeededFuture();
+            }
+            String previous = serving.activeDescriptor().version();
+            return lease(active.get()).map(model -> {
+                serving.activate(model);
+                LOG.info("Serving model {}, activated in the registry (was {})", active.get(), previous);
+                return (Void) null;
+            });
+        }));
+        activations = done;
+        return done;
+    }
+
     // ---- leases ------------------------------------------------------------------------------------------
 
     /** A lease on this version (null: the active one), loading it on a worker when it is not loaded. */

@@ -138,6 +138,8 @@ public final class ModelService extends VerticleBase {
         return registry.activate(pool, version, actor)
                 .compose(previous -> {
                     LOG.info("Model {} activated by {} (was {})", version, actor.userName(), previous);
+                    // inference nodes of a cluster switch too (and read the registry now and then, for a lost event)
+                    vertx.eventBus().publish(Addresses.MODELS_EVENTS_ACTIVATED, new JsonObject().put("version", version));
                     return ModelRegistry.find(pool, version, registry.serving());
                 })
                 .map(found -> found.orElseThrow().copy());

@@ -23,14 +23,17 @@ import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.bus.Services;
 import org.mriclassifier.db.DbErrors;
 import org.mriclassifier.db.PoolFactory;
+import org.mriclassifier.inference.ClassifyReply;
 import org.mriclassifier.inference.InferenceJob;
 import org.mriclassifier.inference.InferenceMetrics;
+import org.mriclassifier.inference.InferenceNodes;
 import org.mriclassifier.inference.Prediction;
 import org.mriclassifier.inference.ServedModel;
 import org.mriclassifier.models.ModelRegistry;
 import org.mriclassifier.mri.MriRepository.ListQuery;
 import org.mriclassifier.mri.images.ImageStore;
 import org.mriclassifier.mri.images.ImageStores;
+import org.mriclassifier.vision.ImageFormat;
 import org.mriclassifier.vision.Sha256;
 import org.mriclassifier.vision.VisionJob;
 import org.mriclassifier.vision.VisionResult;
@@ -61,10 +64,18 @@ public final class MriService extends VerticleBase {
     private long visionTimeoutMs;
     private long inferenceTimeoutMs;
 
+    /** Null: classifications run on this process's own workers; otherwise on the cluster's inference nodes. */
+    private final InferenceNodes remote;
+
     public MriService(InferenceMetrics metrics, ClassificationLoad load, ModelRegistry models) {
+        this(metrics, load, models, null);
+    }
+
+    public MriService(InferenceMetrics metrics, ClassificationLoad load, ModelRegistry models, InferenceNodes remote) {
         this.metrics = metrics;
         this.load = load;
         this.models = models;
+        this.remote = remote;
     }
 
     @Override
@@ -141,10 +152,8 @@ public final class MriService extends VerticleBase {
         // postgres store: one database round trip for a new image (row, bytes and audit row in one statement, which
         // finds a duplicate by the unique constraint too; a second query then names the stored row). An object store
         // writes the object inside the row's transaction, before its commit, so it keeps the transactional path.
-        return admissions.admit(actor, command.image().length, () -> onModel(null, model -> preprocess(command.image(), model)
-                        .compose(vision -> (images.inDatabase() ? Future.<Void>succeededFuture()
-                                : rejectDuplicate(hospital, vision.sha256()))
-                                .compose(v -> infer(vision, model))))
+        return admissions.admit(actor, command.image().length, () -> classifyImage(command.image(), null, actor,
+                        vision -> images.inDatabase() ? Future.<Void>succeededFuture() : rejectDuplicate(hospital, vision.sha256()))
                 .compose(outcome -> {
                     MriRepository.NewRow newRow = new MriRepository.NewRow(
                         UUID.randomUUID(), command.gender(), hospital, command.label(),
@@ -185,6 +194,33 @@ public final class MriService extends VerticleBase {
     }
 
     private record Classification(VisionResult vision, Prediction prediction) {
+    }
+
+    /**
+     * Image bytes → what is stored and the model's answer, on this process's workers or on an inference node;
+     * {@code beforeInference} runs on the vision step's result before the model is asked (here) or after (there).
+     */
+    private Future<Classification> classifyImage(byte[] image, String version, Actor actor,
+                                                 java.util.function.Function<VisionResult, Future<Void>> beforeInference) {
+        if (remote == null) {
+            return onModel(version, model -> preprocess(image, model)
+                    .compose(vision -> beforeInference.apply(vision).compose(v -> infer(vision, model))));
+        }
+        return remote.classify(image, version, actor.requestId()).compose(reply -> {
+            metrics.preprocessed(reply.preprocessNanos());
+            VisionResult vision = visionOf(reply);
+            return beforeInference.apply(vision).map(v -> new Classification(vision, reply.prediction()));
+        });
+    }
+
+    /** The vision step's findings as an inference node reported them (the network's input stayed there). */
+    private static VisionResult visionOf(ClassifyReply reply) {
+        if (!Sha256.hex(reply.stored()).equals(reply.sha256())) {
+            // never store bytes under a digest they do not have
+            throw new ServiceException(500, "an inference node answered with damaged image bytes");
+        }
+        return new VisionResult(reply.stored(), reply.sha256(), ImageFormat.ofContentType(reply.contentType()),
+                reply.width(), reply.height(), new float[0], reply.notASlice(), reply.preprocessNanos(), reply.colourfulness());
     }
 
     /**
@@ -407,8 +443,8 @@ public final class MriService extends VerticleBase {
                     if (!decision.allowed()) {
                         throw deny(actor, "mri.classify", id, decision);
                     }
-                    return admissions.admit(actor, image.bytes().length, () -> onModel(version,
-                            model -> preprocess(image.bytes(), model).compose(vision -> infer(vision, model))));
+                    return admissions.admit(actor, image.bytes().length, () -> classifyImage(image.bytes(), version, actor,
+                            vision -> Future.<Void>succeededFuture()));
                 })
                 .compose(outcome -> pool.withTransaction(tx -> repository.findByIdForUpdate(tx, id).compose(found -> {
                     // the row may have moved hospital while the model ran

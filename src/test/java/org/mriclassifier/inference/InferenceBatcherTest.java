@@ -22,7 +22,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.mriclassifier.bus.Addresses;
-import org.mriclassifier.bus.Payloads;
+import org.mriclassifier.Codecs;
 import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.testing.TestServer;
 
@@ -41,7 +41,7 @@ class InferenceBatcherTest {
     void batchesAndBound(Vertx vertx, VertxTestContext ctx) throws Exception {
         ModelDescriptor model = ModelDescriptors.read(Path.of(TestServer.modelDir()));
         int pixels = model.preprocessing().pixelsPerImage();
-        Payloads.register(vertx.eventBus());
+        Codecs.register(vertx.eventBus());
         List<Integer> batchSizes = new ArrayList<>();
         vertx.eventBus().<BatchJob>localConsumer(ModelRunner.address(0), (Message<BatchJob> job) -> {
             batchSizes.add(job.body().size());
