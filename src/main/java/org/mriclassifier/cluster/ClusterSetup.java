@@ -49,6 +49,7 @@ public final class ClusterSetup {
         // the server's own shutdown hook leaves the cluster in order
         config.setProperty("hazelcast.shutdownhook.enabled", "false");
         config.setProperty("hazelcast.socket.bind.any", "false");
+        config.setProperty("hazelcast.health.monitoring.level", "OFF");
         config.setProperty("hazelcast.wait.seconds.before.join", "0");
         // a member killed without a goodbye is dropped after a few seconds, not the default minute
         config.setProperty("hazelcast.heartbeat.interval.seconds", "1");

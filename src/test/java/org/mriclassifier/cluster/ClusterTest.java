@@ -1,0 +1,335 @@
+package org.mriclassifier.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.multipart.MultipartForm;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.mriclassifier.testing.ClusterKeys;
+import org.mriclassifier.testing.ServerProcess;
+import org.mriclassifier.testing.SharedPostgres;
+import org.mriclassifier.testing.TestImages;
+import org.mriclassifier.testing.TestServer;
+import org.mriclassifier.vision.Sha256;
+
+/**
+ * Two api nodes and two inference nodes, each its own JVM on loopback, one PostgreSQL, the event bus over mutual TLS
+ * with a key made for the test. The cluster is started once for the class (four JVMs loading TensorFlow is the cost);
+ * the tests that only read or add rows run first, the one that kills the inference nodes last.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+@DisplayName("api and inference nodes on a clustered event bus")
+class ClusterTest {
+
+    private final List<ServerProcess> processes = new ArrayList<>();
+    private Vertx vertx;
+    private String dbUri;
+    private ClusterKeys keys;
+    private ServerProcess apiA;
+    private ServerProcess apiB;
+    private ServerProcess inference1;
+    private ServerProcess inference2;
+    private WebClient clientA;
+    private WebClient clientB;
+    private String tokenA;
+    private final AtomicInteger seeds = new AtomicInteger(71_000);
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        vertx = Vertx.vertx();
+        dbUri = SharedPostgres.newDatabase();
+        keys = ClusterKeys.generate("mri-cluster-test").ownerOnly();
+        String jwtKey = ServerProcess.environment(TestServer.tempDir()).get("MRI_JWT_KEY");
+        List<Integer> hazelcastPorts = List.of(TestServer.freePort(), TestServer.freePort(), TestServer.freePort(), TestServer.freePort());
+        String members = String.join(",", hazelcastPorts.stream().map(p -> "127.0.0.1:" + p).toList());
+        inference1 = start(node("inference", hazelcastPorts.get(0), members, jwtKey));
+        inference2 = start(node("inference", hazelcastPorts.get(1), members, jwtKey));
+        apiA = start(node("api", hazelcastPorts.get(2), members, jwtKey));
+        apiB = start(node("api", hazelcastPorts.get(3), members, jwtKey));
+        clientA = apiA.client(vertx);
+        clientB = apiB.client(vertx);
+        await(apiA.ready(vertx, clientA, 400), 240);
+        await(apiB.ready(vertx, clientB, 400), 240);
+        // both inference nodes are heard by both api nodes before anything is sent
+        awaitInferenceNodes(clientA, 2, apiA);
+        awaitInferenceNodes(clientB, 2, apiB);
+        tokenA = await(apiA.login(clientA), 30);
+    }
+
+    private Map<String, String> node(String role, int hazelcastPort, String members, String jwtKey) {
+        Map<String, String> env = ServerProcess.environment(TestServer.tempDir());
+        env.put("MRI_ROLE", role);
+        env.put("MRI_DB_URL", dbUri);
+        env.put("MRI_JWT_KEY", jwtKey);
+        env.put("MRI_CLUSTER_ENABLED", "true");
+        env.put("MRI_CLUSTER_HOST", "127.0.0.1");
+        env.put("MRI_CLUSTER_PORT", Integer.toString(hazelcastPort));
+        env.put("MRI_CLUSTER_BUS_PORT", Integer.toString(TestServer.freePort()));
+        env.put("MRI_CLUSTER_MEMBERS", members);
+        env.put("MRI_CLUSTER_NAME", "mri-test");
+        env.put("MRI_CLUSTER_KEYSTORE", keys.keystore.toString());
+        env.put("MRI_CLUSTER_KEYSTORE_PASSWORD", keys.password);
+        env.put("MRI_HTTP_INSTANCES", "1");
+        env.put("MRI_AUTH_BCRYPT_COST", "12");
+        return env;
+    }
+
+    private ServerProcess start(Map<String, String> env) {
+        ServerProcess process = ServerProcess.start(env, "384m");
+        processes.add(process);
+        return process;
+    }
+
+    @AfterAll
+    void stopCluster() throws Exception {
+        for (ServerProcess p : processes) {
+            p.terminate();
+        }
+        for (ServerProcess p : processes) {
+            try {
+                p.waitFor(60);
+            } catch (IllegalStateException e) {
+                // killed by waitFor already
+            }
+        }
+        if (clientA != null) {
+            clientA.close();
+            clientB.close();
+        }
+        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    @Order(1)
+    @DisplayName("uploads through an api node are classified on the inference nodes and stored byte-identical; readiness names each node's model version")
+    void uploadsClassifiedRemotely() throws Exception {
+        JsonObject ready = await(clientA.get("/health/ready").send(), 30).bodyAsJsonObject();
+        JsonObject model = check(ready, "model");
+        JsonArray nodes = model.getJsonObject("data").getJsonArray("inference_nodes");
+        assertEquals(2, nodes.size(), ready.encode());
+        for (Object n : nodes) {
+            assertNotNull(((JsonObject) n).getString("model_version"), ready.encode());
+        }
+        for (int i = 0; i < 6; i++) {
+            byte[] image = TestImages.png(seeds.getAndIncrement());
+            HttpResponse<Buffer> created = await(upload(clientA, tokenA, image), 60);
+            assertEquals(201, created.statusCode(), created.bodyAsString());
+            JsonObject row = created.bodyAsJsonObject();
+            assertNotNull(row.getString("prediction"), row.encode());
+            assertEquals(Sha256.hex(image), row.getString("image_sha256"));
+            HttpResponse<Buffer> stored = await(clientA.get("/MRI/" + row.getString("id") + "/image")
+                    .bearerTokenAuthentication(tokenA).send(), 30);
+            assertEquals(200, stored.statusCode());
+            assertArrayEquals(image, stored.body().getBytes(), "the stored bytes are the uploaded ones");
+        }
+    }
+
+    @Test
+    @Order(2)
+    @DisplayName("a token revoked on api node A is refused on api node B within a second")
+    void revocationReachesTheOtherApiNode() throws Exception {
+        String name = "rev" + System.nanoTime();
+        String email = name + "@test.example";
+        HttpResponse<Buffer> created = await(clientA.post("/users").bearerTokenAuthentication(tokenA).sendJsonObject(new JsonObject()
+                .put("user_name", name).put("user_email", email).put("user_password", "a long passphrase 1")
+                .put("user_hospital", TestServer.ADMIN_HOSPITAL).put("user_role", "doctor")), 60);
+        assertEquals(201, created.statusCode(), created.bodyAsString());
+        String token = await(clientB.post("/login").sendJsonObject(new JsonObject().put("email", email)
+                .put("password", "a long passphrase 1")), 60).bodyAsJsonObject().getString("access_token");
+        // B knows the user now (its cache holds the principal for principal_cache_seconds, 30 by default)
+        assertEquals(200, await(clientB.get("/users/" + name).bearerTokenAuthentication(token).send(), 30).statusCode());
+
+        HttpResponse<Buffer> changed = await(clientA.patch("/users/" + name).bearerTokenAuthentication(tokenA)
+                .sendJsonObject(new JsonObject().put("user_password", "another long passphrase 2")), 60);
+        assertEquals(200, changed.statusCode(), changed.bodyAsString());
+        long changedAt = System.nanoTime();
+        int status = 200;
+        while (status != 401 && System.nanoTime() - changedAt < TimeUnit.SECONDS.toNanos(5)) {
+            status = await(clientB.get("/users/" + name).bearerTokenAuthentication(token).send(), 30).statusCode();
+            if (status != 401) {
+                Thread.sleep(25);
+            }
+        }
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - changedAt);
+        assertEquals(401, status, "the revoked token still works on B after " + tookMs + " ms");
+        assertTrue(tookMs < 1_000, "refused on B only after " + tookMs + " ms");
+    }
+
+    @Test
+    @Order(3)
+    @DisplayName("a process with another key joins the membership but can neither receive from nor send to the nodes")
+    void nodeWithoutTheKeyCannotSend() throws Exception {
+        JsonObject ready = await(clientA.get("/health/ready").send(), 30).bodyAsJsonObject();
+        String node = check(ready, "model").getJsonObject("data").getJsonArray("inference_nodes").getJsonObject(0).getString("node");
+        ClusterKeys other = ClusterKeys.generate("mri-cluster-test");
+        JsonObject cluster = new JsonObject().put("name", "mri-test").put("host", "127.0.0.1")
+                .put("port", TestServer.freePort()).put("bus_port", TestServer.freePort())
+                .put("members", apiA.env.get("MRI_CLUSTER_MEMBERS"))
+                .put("keystore", other.keystore.toString()).put("keystore_password", other.password);
+        Vertx rogue = Vertx.builder().with(new io.vertx.core.VertxOptions().setEventBusOptions(ClusterSetup.eventBus(cluster)))
+                .withClusterManager(ClusterSetup.clusterManager(cluster)).buildClustered()
+                .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        try {
+            org.mriclassifier.Codecs.register(rogue.eventBus());
+            AtomicInteger heard = new AtomicInteger();
+            rogue.eventBus().consumer(org.mriclassifier.bus.Addresses.INFERENCE_EVENTS_HEARTBEAT, m -> heard.incrementAndGet())
+                    .completion().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            byte[] image = TestImages.png(seeds.getAndIncrement());
+            Throwable refused = rogue.eventBus().request(org.mriclassifier.inference.InferenceEndpoint.address(node),
+                            new org.mriclassifier.inference.ClassifyRequest(image, System.currentTimeMillis() + 60_000, null, "rogue"),
+                            new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(8_000))
+                    .toCompletionStage().toCompletableFuture().handle((reply, error) -> error).get(60, TimeUnit.SECONDS);
+            assertNotNull(refused, "the inference node answered a process without the cluster's key");
+            Thread.sleep(3_000);
+            assertEquals(0, heard.get(), "a process without the key received the nodes' heartbeats");
+        } finally {
+            rogue.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+        // the cluster still serves
+        HttpResponse<Buffer> created = await(upload(clientA, tokenA, TestImages.png(seeds.getAndIncrement())), 90);
+        assertEquals(201, created.statusCode(), created.bodyAsString());
+    }
+
+    @Test
+    @Order(10)
+    @DisplayName("SIGKILL of an inference node mid-stream: every 201 is stored exactly once; with no inference node left the api node answers 503 and readiness says why")
+    void killInferenceNodes() throws Exception {
+        Map<String, String> acknowledged = new ConcurrentHashMap<>();
+        Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+        AtomicInteger remaining = new AtomicInteger(48);
+        AtomicInteger afterKill = new AtomicInteger();
+        boolean[] killed = {false};
+        List<Future<Void>> lanes = new ArrayList<>();
+        for (int lane = 0; lane < 4; lane++) {
+            lanes.add(lane(remaining, acknowledged, statuses, () -> {
+                if (killed[0]) {
+                    afterKill.incrementAndGet();
+                }
+            }));
+        }
+        while (acknowledged.size() < 8) {
+            Thread.sleep(20);
+        }
+        inference1.kill();
+        killed[0] = true;
+        inference1.waitFor(30);
+        Future.join(lanes).toCompletionStage().toCompletableFuture().get(240, TimeUnit.SECONDS);
+        assertTrue(afterKill.get() > 0, "no upload succeeded after the kill: " + statuses);
+        for (int status : statuses.keySet()) {
+            assertTrue(status == 201 || status == 503, "only 201 or 503 (Retry-After): " + statuses);
+        }
+        Map<String, Integer> rows = storedRows();
+        for (Map.Entry<String, String> ack : acknowledged.entrySet()) {
+            assertEquals(1, rows.getOrDefault(ack.getValue(), 0), "acknowledged upload " + ack.getKey() + " is stored exactly once");
+        }
+        assertEquals(1, awaitInferenceNodes(clientA, 1, apiA));
+
+        inference2.kill();
+        inference2.waitFor(30);
+        awaitInferenceNodes(clientA, 0, apiA);
+        HttpResponse<Buffer> ready = await(clientA.get("/health/ready").send(), 30);
+        assertEquals(503, ready.statusCode());
+        assertEquals("no live inference node", check(ready.bodyAsJsonObject(), "model").getJsonObject("data").getString("reason"),
+                ready.bodyAsString());
+        HttpResponse<Buffer> refused = await(upload(clientA, tokenA, TestImages.png(seeds.getAndIncrement())), 60);
+        assertEquals(503, refused.statusCode(), refused.bodyAsString());
+        assertNotNull(refused.getHeader("Retry-After"));
+        assertTrue(refused.bodyAsJsonObject().getString("detail").contains("inference node"), refused.bodyAsString());
+    }
+
+    private Future<Void> lane(AtomicInteger remaining, Map<String, String> acknowledged, Map<Integer, AtomicInteger> statuses,
+                              Runnable onCreated) {
+        if (remaining.getAndDecrement() <= 0) {
+            return Future.succeededFuture();
+        }
+        byte[] image = TestImages.png(seeds.getAndIncrement());
+        return upload(clientA, tokenA, image).compose(r -> {
+            statuses.computeIfAbsent(r.statusCode(), s -> new AtomicInteger()).incrementAndGet();
+            if (r.statusCode() == 201) {
+                acknowledged.put(r.bodyAsJsonObject().getString("id"), Sha256.hex(image));
+                onCreated.run();
+            }
+            return vertx.timer(r.statusCode() == 503 ? 200 : 1).compose(t -> lane(remaining, acknowledged, statuses, onCreated));
+        });
+    }
+
+    /** How many rows hold each SHA-256. */
+    private Map<String, Integer> storedRows() {
+        return SharedPostgres.query(dbUri, c -> {
+            Map<String, Integer> counts = new HashMap<>();
+            try (PreparedStatement s = c.prepareStatement("SELECT image_sha256, count(*) FROM mri GROUP BY image_sha256");
+                 ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    counts.put(rs.getString(1), rs.getInt(2));
+                }
+            }
+            return counts;
+        });
+    }
+
+    private Future<HttpResponse<Buffer>> upload(WebClient client, String token, byte[] image) {
+        return client.post("/MRI").bearerTokenAuthentication(token).sendMultipartForm(MultipartForm.create()
+                .binaryFileUpload("file", "scan.png", Buffer.buffer(image), "image/png")
+                .attribute("gender", "female").attribute("hospital", TestServer.ADMIN_HOSPITAL));
+    }
+
+    private static JsonObject check(JsonObject ready, String id) {
+        for (Object c : ready.getJsonArray("checks")) {
+            if (id.equals(((JsonObject) c).getString("id"))) {
+                return (JsonObject) c;
+            }
+        }
+        throw new AssertionError("no check " + id + " in " + ready.encode());
+    }
+
+    /** Polls readiness until the api node lists this many inference nodes (a minute at most). */
+    private int awaitInferenceNodes(WebClient client, int expected, ServerProcess api) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        int seen = -1;
+        while (System.nanoTime() < deadline) {
+            JsonObject ready = await(client.get("/health/ready").send(), 30).bodyAsJsonObject();
+            JsonObject data = check(ready, "model").getJsonObject("data", new JsonObject());
+            seen = data.getJsonArray("inference_nodes", new JsonArray()).size();
+            if (seen == expected) {
+                return seen;
+            }
+            Thread.sleep(200);
+        }
+        assertFalse(true, "the api node lists " + seen + " inference nodes, not " + expected + "; log: " + api.tail());
+        return seen;
+    }
+
+    private static <T> T await(Future<T> future, int seconds) throws Exception {
+        return future.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
+    }
+}
