@@ -34,6 +34,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.mriclassifier.testing.ClusterKeys;
+import org.mriclassifier.testing.ModelBundles;
 import org.mriclassifier.testing.ServerProcess;
 import org.mriclassifier.testing.SharedPostgres;
 import org.mriclassifier.testing.TestImages;
@@ -218,6 +219,55 @@ class ClusterTest {
         // the cluster still serves
         HttpResponse<Buffer> created = await(upload(clientA, tokenA, TestImages.png(seeds.getAndIncrement())), 90);
         assertEquals(201, created.statusCode(), created.bodyAsString());
+    }
+
+    @Test
+    @Order(4)
+    @DisplayName("a model activated on an api node is served by every inference node within seconds, and readiness says so")
+    void activationReachesTheInferenceNodes() throws Exception {
+        String version = "cluster-" + System.currentTimeMillis();
+        Path bundle = ModelBundles.copyWithVersion(version);
+        HttpResponse<Buffer> uploaded = await(clientA.post("/models").bearerTokenAuthentication(tokenA)
+                .sendMultipartForm(MultipartForm.create().binaryFileUpload("bundle", "bundle.zip",
+                        Buffer.buffer(ModelBundles.zip(bundle)), "application/zip")), 120);
+        assertEquals(201, uploaded.statusCode(), uploaded.bodyAsString());
+        // what docs/DEPLOYMENT.md asks of an operator: the bundle in each inference node's registry folder too
+        for (ServerProcess node : List.of(inference1, inference2)) {
+            copyTree(bundle, Path.of(node.env.get("MRI_DATA_DIR"), "models", version));
+        }
+        HttpResponse<Buffer> activated = await(clientA.post("/models/" + version + "/activate")
+                .bearerTokenAuthentication(tokenA).send(), 120);
+        assertEquals(200, activated.statusCode(), activated.bodyAsString());
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        JsonArray nodes = new JsonArray();
+        while (System.nanoTime() < deadline) {
+            nodes = check(await(clientA.get("/health/ready").send(), 30).bodyAsJsonObject(), "model")
+                    .getJsonObject("data").getJsonArray("inference_nodes");
+            if (nodes.size() == 2 && nodes.stream().allMatch(n -> version.equals(((JsonObject) n).getString("model_version")))) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        for (Object n : nodes) {
+            assertEquals(version, ((JsonObject) n).getString("model_version"), nodes.encode());
+        }
+        HttpResponse<Buffer> created = await(upload(clientA, tokenA, TestImages.png(seeds.getAndIncrement())), 90);
+        assertEquals(201, created.statusCode(), created.bodyAsString());
+        assertEquals(version, created.bodyAsJsonObject().getString("model_version"));
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (var walk = java.nio.file.Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (java.nio.file.Files.isDirectory(p)) {
+                    java.nio.file.Files.createDirectories(target);
+                } else {
+                    java.nio.file.Files.copy(p, target);
+                }
+            }
+        }
     }
 
     @Test
