@@ -105,8 +105,10 @@ public final class Server {
 
     /** Database, workers and services without HTTP: for commands that work on the data set directly. */
     public static Future<Server> startBackend(Vertx vertx, JsonObject config) {
-        return prepare(vertx, config, false, () -> false)
-                .compose(foundation -> deploy(vertx, config, foundation, false, () -> false));
+        // the commands run everything in their own process, whatever role the environment names for serve
+        JsonObject local = config.copy().put("role", Role.ALL.wire()).put("cluster", new JsonObject().put("enabled", false));
+        return prepare(vertx, local, false, () -> false)
+                .compose(foundation -> deploy(vertx, local, foundation, false, () -> false));
     }
 
     /** Start-up stopped on request (a signal) before it was done. */
