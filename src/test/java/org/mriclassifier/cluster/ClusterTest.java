@@ -222,6 +222,18 @@ class ClusterTest {
     }
 
     @Test
+    @Order(5)
+    @DisplayName("a node configured without the cluster key does not start")
+    void noKeyNoStart() throws Exception {
+        Map<String, String> env = node("inference", TestServer.freePort(), apiA.env.get("MRI_CLUSTER_MEMBERS"),
+                apiA.env.get("MRI_JWT_KEY"));
+        env.put("MRI_CLUSTER_KEYSTORE", "");
+        ServerProcess keyless = start(env);
+        assertEquals(1, keyless.waitFor(120), keyless.tail());
+        assertTrue(keyless.tail().contains("cluster.keystore"), keyless.tail());
+    }
+
+    @Test
     @Order(4)
     @DisplayName("a model activated on an api node is served by every inference node within seconds, and readiness says so")
     void activationReachesTheInferenceNodes() throws Exception {
