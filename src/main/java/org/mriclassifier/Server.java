@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import org.mriclassifier.api.HealthVerticle;
 import org.mriclassifier.api.HttpVerticle;
 import org.mriclassifier.api.UploadBudget;
 import org.mriclassifier.audit.AuditVerticle;
@@ -235,6 +236,10 @@ public final class Server {
                 .compose(v -> record(deployments, vertx.deployVerticle(new InferenceEndpoint(modelRegistry::lease,
                         modelRegistry::release, models::activeDescriptor,
                         role == Role.INFERENCE ? modelRegistry::follow : ignored -> Future.<Void>succeededFuture()), single)));
+        }
+        if (role == Role.INFERENCE) {
+            started = started.compose(v -> record(deployments, vertx.deployVerticle(
+                    new HealthVerticle(lifecycle, () -> modelLoaded(vertx)), single)));
         }
         if (withHttp) {
             TokenIssuer tokens = new TokenIssuer(vertx, foundation.jwtKey(), config.getJsonObject("jwt"));

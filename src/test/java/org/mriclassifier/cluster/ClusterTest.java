@@ -141,6 +141,16 @@ class ClusterTest {
         for (Object n : nodes) {
             assertNotNull(((JsonObject) n).getString("model_version"), ready.encode());
         }
+        // an inference node's own probes (no other HTTP): ready, with the version it serves
+        WebClient probe = inference1.client(vertx);
+        try {
+            HttpResponse<Buffer> own = await(probe.get("/health/ready").send(), 30);
+            assertEquals(200, own.statusCode(), own.bodyAsString());
+            assertNotNull(check(own.bodyAsJsonObject(), "model").getJsonObject("data").getString("version"), own.bodyAsString());
+            assertEquals(404, await(probe.get("/MRI").send(), 30).statusCode());
+        } finally {
+            probe.close();
+        }
         for (int i = 0; i < 6; i++) {
             byte[] image = TestImages.png(seeds.getAndIncrement());
             HttpResponse<Buffer> created = await(upload(clientA, tokenA, image), 60);
