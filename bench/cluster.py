@@ -137,6 +137,7 @@ def main():
     parser.add_argument("--images", default="../shared/datasets/brain-mri-253")
     parser.add_argument("--distinct-images", type=int, default=64)
     parser.add_argument("--heap", default="512m")
+    parser.add_argument("--nodes", default="0,1,2", help="the scenarios: inference nodes behind the api node (0: one all node)")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -160,7 +161,8 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     results = []
     try:
-        for name, inference_nodes in (("all", 0), ("api + 1 inference", 1), ("api + 2 inference", 2)):
+        for inference_nodes in [int(n) for n in args.nodes.split(",")]:
+            name = "all" if inference_nodes == 0 else "api + %d inference" % inference_nodes
             db = pg.database("bench_%d" % inference_nodes)
             members = [free_port() for _ in range(inference_nodes + 1)]
             base = {"MRI_DB_URL": db, "MRI_JWT_KEY": jwt, "MRI_ADMIN_EMAIL": ADMIN_EMAIL,
