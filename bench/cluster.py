@@ -161,9 +161,9 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     results = []
     try:
-        for inference_nodes in [int(n) for n in args.nodes.split(",")]:
+        for run, inference_nodes in enumerate(int(n) for n in args.nodes.split(",")):
             name = "all" if inference_nodes == 0 else "api + %d inference" % inference_nodes
-            db = pg.database("bench_%d" % inference_nodes)
+            db = pg.database("bench_%d" % run)
             members = [free_port() for _ in range(inference_nodes + 1)]
             base = {"MRI_DB_URL": db, "MRI_JWT_KEY": jwt, "MRI_ADMIN_EMAIL": ADMIN_EMAIL,
                     "MRI_ADMIN_PASSWORD": admin_password, "MRI_MODEL_DIR": os.path.abspath("model/default")}
@@ -174,26 +174,26 @@ def main():
             for i in range(inference_nodes):
                 env = dict(base, **cluster, MRI_ROLE="inference", MRI_CLUSTER_PORT=str(members[i + 1]),
                            MRI_CLUSTER_BUS_PORT=str(free_port()), MRI_HTTP_PORT=str(free_port()),
-                           MRI_DATA_DIR=os.path.join(work, "inference-%d-%d" % (inference_nodes, i)))
-                nodes.append(Node(jar, "inference", env, args.out, "%d-inference-%d" % (inference_nodes, i), args.heap))
-            env = dict(base, MRI_HTTP_PORT=str(free_port()), MRI_DATA_DIR=os.path.join(work, "api-%d" % inference_nodes))
+                           MRI_DATA_DIR=os.path.join(work, "inference-%d-%d" % (run, i)))
+                nodes.append(Node(jar, "inference", env, args.out, "%d-inference-%d" % (run, i), args.heap))
+            env = dict(base, MRI_HTTP_PORT=str(free_port()), MRI_DATA_DIR=os.path.join(work, "api-%d" % run))
             if inference_nodes:
                 env.update(cluster, MRI_ROLE="api", MRI_CLUSTER_PORT=str(members[0]), MRI_CLUSTER_BUS_PORT=str(free_port()))
-            api = Node(jar, "api" if inference_nodes else "all", env, args.out, "%d-api" % inference_nodes, args.heap)
+            api = Node(jar, "api" if inference_nodes else "all", env, args.out, "%d-api" % run, args.heap)
             nodes.append(api)
             try:
                 wait_ready(api, inference_nodes)
                 status, body = http("POST", api.url("/login"), body={"email": ADMIN_EMAIL, "password": admin_password})
-                token_file = os.path.join(work, "token-%d.txt" % inference_nodes)
+                token_file = os.path.join(work, "token-%d.txt" % run)
                 with open(token_file, "w") as f:
                     f.write(body["access_token"] + "\n")
                 script = os.path.join(here, "upload.lua")
-                wrk(script, [image_list, token_file, "warm%d" % inference_nodes], args.connections, args.warmup,
-                    api.url(""), os.path.join(args.out, "%d-warmup.wrk.txt" % inference_nodes))
+                wrk(script, [image_list, token_file, "warm%d" % run], args.connections, args.warmup,
+                    api.url(""), os.path.join(args.out, "%d-warmup.wrk.txt" % run))
                 cpu_before = {n.process.pid: cpu_seconds(n.process.pid) for n in nodes}
                 started = time.time()
-                result = wrk(script, [image_list, token_file, "run%d" % inference_nodes], args.connections,
-                             args.duration, api.url(""), os.path.join(args.out, "%d.wrk.txt" % inference_nodes))
+                result = wrk(script, [image_list, token_file, "run%d" % run], args.connections,
+                             args.duration, api.url(""), os.path.join(args.out, "%d.wrk.txt" % run))
                 elapsed = time.time() - started
                 cpu = {n.role + ("" if n is api else "-%d" % i): cpu_seconds(n.process.pid) - cpu_before[n.process.pid]
                        for i, n in enumerate(nodes)}
