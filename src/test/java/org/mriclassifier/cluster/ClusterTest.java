@@ -162,6 +162,12 @@ class ClusterTest {
                     .bearerTokenAuthentication(tokenA).send(), 30);
             assertEquals(200, stored.statusCode());
             assertArrayEquals(image, stored.body().getBytes(), "the stored bytes are the uploaded ones");
+            if (i == 0) {
+                // heat maps are drawn on the api node's own copy of the model
+                HttpResponse<Buffer> heatmap = await(clientA.get("/MRI/" + row.getString("id") + "/heatmap")
+                        .bearerTokenAuthentication(tokenA).send(), 60);
+                assertEquals(200, heatmap.statusCode(), heatmap.bodyAsString());
+            }
         }
     }
 
