@@ -23,6 +23,8 @@ import org.mriclassifier.auth.PasswordWork;
 import org.mriclassifier.auth.PrincipalCache;
 import org.mriclassifier.auth.ScrapeToken;
 import org.mriclassifier.auth.TokenIssuer;
+import org.mriclassifier.bridge.BridgeSettings;
+import org.mriclassifier.bridge.BridgeVerticle;
 import org.mriclassifier.bus.Addresses;
 import org.mriclassifier.bus.Payloads;
 import org.mriclassifier.bus.Services;
@@ -95,6 +97,11 @@ public final class Server {
      * the future fails with {@link StartCancelled}.
      */
     public static Future<Server> start(Vertx vertx, JsonObject config, BooleanSupplier cancelled) {
+        try {
+            BridgeSettings.from(config); // a bridge that could reach a command address is refused before anything starts
+        } catch (IllegalArgumentException e) {
+            return Future.failedFuture(e);
+        }
         return prepare(vertx, config, true, cancelled).compose(foundation -> deploy(vertx, config, foundation, true, cancelled));
     }
 
@@ -225,7 +232,12 @@ public final class Server {
                             () -> new HttpVerticle(tokens, lifecycle, () -> modelLoaded(vertx), registry, uploads, load, principals,
                                     foundation.scrapeToken()),
                             new DeploymentOptions().setConfig(verticleConfig)
-                                    .setInstances(config.getJsonObject("http").getInteger("instances", 2)))));
+                                    .setInstances(config.getJsonObject("http").getInteger("instances", 2)))))
+                    .compose(v -> unlessCancelled(cancelled))
+                    // the TCP event-bus bridge, last (off by default): first to go at stop
+                    .compose(v -> BridgeSettings.from(config).enabled() ? record(deployments, vertx.deployVerticle(
+                            BridgeVerticle.create(BridgeSettings.from(config), tokens, principals, registry), single))
+                            : Future.succeededFuture());
         }
         return started
                 .compose(v -> unlessCancelled(cancelled))
