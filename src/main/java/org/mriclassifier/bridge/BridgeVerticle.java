@@ -122,7 +122,7 @@ public final class BridgeVerticle extends VerticleBase {
         NetSocket socket = event.socket();
         Connection connection = connections.computeIfAbsent(socket, this::opened);
         BridgeEventType type = event.type();
-        if (type == BridgeEventType.REGISTERED || type == BridgeEventType.SOCKET_PING) {
+        if (type == BridgeEventType.REGISTERED) {
             event.complete(true);
             return;
         }

@@ -1,0 +1,255 @@
+package org.mriclassifier.bridge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.mriclassifier.Server;
+import org.mriclassifier.testing.TestImages;
+import org.mriclassifier.testing.TestServer;
+
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 180, timeUnit = TimeUnit.SECONDS)
+@DisplayName("The TCP event-bus bridge: events out to an admin's client in any language, no command in")
+class EventBridgeTest {
+
+    static final String CLIENT = "clients/python/mri_events.py";
+    /** What mri.events.classified may carry to a bridge client: no image bytes, no actor, no secrets. */
+    static final Set<String> CLASSIFIED_FIELDS =
+            Set.of("id", "hospital", "prediction", "probability", "unfamiliar", "model_version", "at");
+
+    /** Refused configurations never get as far as the database. */
+    static final String UNREACHABLE_DB = "postgresql://127.0.0.1:1/never";
+
+    static TestServer server;
+    static int bridgePort;
+    static String admin;
+    static String doctor;
+
+    @BeforeAll
+    static void start(Vertx vertx) throws Exception {
+        bridgePort = TestServer.freePort();
+        server = await(TestServer.startWith(vertx, new JsonObject().put("bridge", new JsonObject()
+                .put("enabled", true).put("port", bridgePort))));
+        admin = await(server.adminToken());
+        await(server.createUser(admin, "bridge-doc", "B", "doctor"));
+        doctor = await(server.tokenOf("bridge-doc"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        await(server.stop());
+    }
+
+    @Test
+    @DisplayName("the Python client of docs/EXTENDING.md hears mri.events.classified for an upload, with its id and no image")
+    void pythonClientHearsClassification() throws Exception {
+        Process client = python(admin, "--port", String.valueOf(bridgePort), "--count", "1");
+        try {
+            CompletableFuture<String> stdout = drain(client.getInputStream());
+            CompletableFuture<String> listening = firstLine(client.getErrorStream());
+            assertEquals("listening on mri.events.classified", listening.get(30, TimeUnit.SECONDS));
+            JsonObject row = await(server.uploaded(doctor, TestImages.png(61_001), "B"));
+            assertTrue(client.waitFor(30, TimeUnit.SECONDS), "the client exits after its one event");
+            assertEquals(0, client.exitValue());
+            JsonObject heard = new JsonObject(stdout.get(5, TimeUnit.SECONDS).trim());
+            assertEquals("mri.events.classified", heard.getString("address"));
+            JsonObject event = heard.getJsonObject("body");
+            assertEquals(row.getString("id"), event.getString("id"));
+            assertEquals("B", event.getString("hospital"));
+            assertEquals(row.getString("prediction"), event.getString("prediction"));
+            assertEquals(row.getString("model_version"), event.getString("model_version"));
+            assertEquals(CLASSIFIED_FIELDS, event.fieldNames());
+        } finally {
+            client.destroyForcibly();
+        }
+    }
+
+    @Test
+    @DisplayName("the Python client without a token, or with a doctor's, is refused with a reason and disconnected")
+    void pythonClientNeedsAnAdminToken() throws Exception {
+        for (String token : new String[] {"", doctor, "not.a.token"}) {
+            Process client = python(token, "--port", String.valueOf(bridgePort));
+            try {
+                CompletableFuture<String> stderr = drain(client.getErrorStream());
+                assertTrue(client.waitFor(30, TimeUnit.SECONDS), "the bridge closes the connection");
+                assertEquals(2, client.exitValue());
+                assertTrue(stderr.get(5, TimeUnit.SECONDS).startsWith("refused: access_denied: "), stderr.get());
+            } finally {
+                client.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("an admitted client cannot send to a command address, publish an event or listen to a command address")
+    void noCommandsThroughTheBridge() throws Exception {
+        try (BridgeSocket bridge = new BridgeSocket(bridgePort)) {
+            bridge.send(new JsonObject().put("type", "register").put("address", "mri.events.changed")
+                    .put("headers", new JsonObject().put("authorization", "Bearer " + admin)));
+            bridge.send(new JsonObject().put("type", "ping"));
+            assertEquals("pong", bridge.read().getString("type"));
+            for (JsonObject frame : new JsonObject[] {
+                    new JsonObject().put("type", "send").put("address", "mri.upload").put("replyAddress", "r1")
+                            .put("body", new JsonObject().put("hospital", "B")),
+                    new JsonObject().put("type", "send").put("address", "users.delete").put("body", new JsonObject()),
+                    new JsonObject().put("type", "send").put("address", "auth.login")
+                            .put("body", new JsonObject().put("email", TestServer.ADMIN_EMAIL)),
+                    new JsonObject().put("type", "publish").put("address", "mri.events.classified")
+                            .put("body", new JsonObject().put("id", "forged")),
+                    new JsonObject().put("type", "publish").put("address", "users.events.changed").put("body", new JsonObject()),
+                    new JsonObject().put("type", "register").put("address", "mri.upload"),
+                    new JsonObject().put("type", "register").put("address", "security.events.denied")}) {
+                bridge.send(frame);
+                JsonObject answer = bridge.read();
+                assertEquals("err", answer.getString("type"), frame.encode());
+                assertEquals("access_denied", answer.getString("message"), frame.encode());
+            }
+            bridge.send(new JsonObject().put("type", "ping"));
+            assertEquals("pong", bridge.read().getString("type"), "refusals keep the connection");
+        }
+    }
+
+    @Test
+    @DisplayName("a second registration of one address is refused (the library would leak a consumer), and /metrics counts connections")
+    void oneRegistrationPerAddressAndCounted() throws Exception {
+        try (BridgeSocket bridge = new BridgeSocket(bridgePort)) {
+            JsonObject register = new JsonObject().put("type", "register").put("address", "mri.events.accessed");
+            bridge.send(register.copy().put("headers", new JsonObject().put("authorization", "Bearer " + admin)));
+            bridge.send(register);
+            JsonObject refusal = bridge.read();
+            assertEquals("already_registered: mri.events.accessed", refusal.getString("message"));
+            assertEquals("err", bridge.read().getString("type"), "then the library's own refusal");
+            bridge.send(new JsonObject().put("type", "ping"));
+            assertEquals("pong", bridge.read().getString("type"));
+
+            String metrics = await(server.client.get("/metrics").bearerTokenAuthentication(admin).send()).bodyAsString();
+            assertTrue(metrics.lines().anyMatch(l -> l.matches("mri_bridge_connections(\\{.*\\})? [1-9][0-9]*\\.0")), metrics);
+            assertTrue(metrics.contains("mri_bridge_refused_total{reason=\"duplicate\"}"), metrics);
+        }
+    }
+
+    @Test
+    @DisplayName("a configuration that lets the bridge reach a command address, or in to the server's own events, is refused at start-up")
+    void commandAddressesRefusedAtStartUp(Vertx vertx) {
+        String[][] refused = {
+                {"outbound", "mri\\..*", "mri.upload"},
+                {"outbound", "mri\\.events\\..+,users\\.create", "users.create"},
+                {"outbound", ".*", "auth.login"},
+                {"outbound", "mri\\.model\\.run\\.[0-9]+", "mri.model.run.0"},
+                {"outbound", "__vertx\\..*", "__vertx.reply.1"},
+                {"inbound", "mri\\.events\\..+", "mri.events.classified"},
+                {"inbound", "auth\\..*", "auth.login"}};
+        for (String[] c : refused) {
+            JsonObject config = TestServer.config(TestServer.tempDir(), UNREACHABLE_DB,
+                    new JsonObject().put("bridge", new JsonObject().put("enabled", true).put("port", TestServer.freePort())
+                            .put(c[0], c[1])));
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> await(Server.start(vertx, config)));
+            String message = failed.getCause().getMessage();
+            assertTrue(message.startsWith("bridge." + c[0] + ": '"), message);
+            assertTrue(message.contains(" reach " + c[2] + ", an address of the server's own"), message);
+        }
+        JsonObject open = TestServer.config(TestServer.tempDir(), UNREACHABLE_DB, new JsonObject()
+                .put("bridge", new JsonObject().put("enabled", true).put("host", "0.0.0.0").put("auth", "none")));
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> await(Server.start(vertx, open)));
+        assertTrue(failed.getCause().getMessage().startsWith("bridge.auth=none on 0.0.0.0 "), failed.getCause().getMessage());
+        // off by default, and an operator's own inbound address is fine
+        assertTrue(!BridgeSettings.from(TestServer.config(TestServer.tempDir(), "", new JsonObject())).enabled());
+        BridgeSettings own = BridgeSettings.from(new JsonObject().put("bridge", new JsonObject().put("enabled", true)
+                .put("inbound", "example\\.alerts\\..+")));
+        assertEquals(java.util.List.of("mri\\.events\\..+"), own.outbound());
+        assertEquals(java.util.List.of("example\\.alerts\\..+"), own.inbound());
+    }
+
+    static Process python(String token, String... args) throws IOException {
+        String[] command = new String[args.length + 2];
+        command[0] = "python3";
+        command[1] = CLIENT;
+        System.arraycopy(args, 0, command, 2, args.length);
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("MRI_BRIDGE_TOKEN", token);
+        return builder.start();
+    }
+
+    static CompletableFuture<String> drain(InputStream in) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    static CompletableFuture<String> firstLine(InputStream in) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                ByteArrayOutputStream line = new ByteArrayOutputStream();
+                for (int b = in.read(); b >= 0 && b != '\n'; b = in.read()) {
+                    line.write(b);
+                }
+                return line.toString(StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    static <T> T await(Future<T> future) throws Exception {
+        return future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    }
+
+    /** A bridge client in a few lines of Java: 4-byte big-endian length, then JSON. */
+    static final class BridgeSocket implements AutoCloseable {
+        private final Socket socket;
+        private final DataInputStream in;
+        private final DataOutputStream out;
+
+        BridgeSocket(int port) throws IOException {
+            socket = new Socket("127.0.0.1", port);
+            socket.setSoTimeout(10_000);
+            in = new DataInputStream(socket.getInputStream());
+            out = new DataOutputStream(socket.getOutputStream());
+        }
+
+        void send(JsonObject frame) throws IOException {
+            byte[] json = frame.encode().getBytes(StandardCharsets.UTF_8);
+            out.writeInt(json.length);
+            out.write(json);
+            out.flush();
+        }
+
+        JsonObject read() throws IOException {
+            int length = in.readInt();
+            byte[] json = new byte[length];
+            in.readFully(json);
+            return new JsonObject(new String(json, StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}
