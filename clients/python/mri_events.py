@@ -8,7 +8,8 @@ A bridge frame is a 4-byte big-endian length, then that many bytes of UTF-8 JSON
 Each event is one JSON line on stdout: {"address": ..., "body": {...}}. Status and errors go to stderr.
 The token is read from the environment, not the command line, so it does not show in a process list.
 The server closes the connection when the token expires: run the client again with a fresh one.
-Exit status: 0 after --count events, 1 when the connection closes, 2 when the bridge refuses a frame.
+Exit status: 0 after --count events, 1 when the connection closes, 2 when the bridge refuses a frame,
+3 when it cannot connect (TLS handshake included).
 """
 import argparse
 import json
@@ -74,7 +75,11 @@ def main():
     args = parser.parse_args()
     addresses = args.address or ["mri.events.classified"]
 
-    sock = connect(args)
+    try:
+        sock = connect(args)
+    except (OSError, ssl.SSLError) as e:
+        print("cannot connect: %s" % e, file=sys.stderr, flush=True)
+        return 3
     token = os.environ.get(args.token_env, "")
     for i, address in enumerate(addresses):
         frame = {"type": "register", "address": address}

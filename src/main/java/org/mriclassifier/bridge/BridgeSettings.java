@@ -15,8 +15,9 @@ import org.mriclassifier.bus.Addresses;
 
 /**
  * The {@code bridge} slice of the configuration, checked once at start-up: a configuration that would let a
- * bridge client reach a command address (either way), publish into any address of the server's own, or listen
- * unauthenticated on anything but loopback is refused with a message that names the key and the address.
+ * bridge client reach a command address (either way), publish into any address of the server's own, listen off
+ * loopback without TLS, or listen off loopback with neither tokens nor client certificates is refused with a
+ * message that names the key and the address.
  *
  * <p>{@code outbound} and {@code inbound} are address patterns: Java regular expressions matched against the
  * whole address, several separated by commas (or a JSON array in the configuration file).
@@ -78,7 +79,12 @@ public record BridgeSettings(boolean enabled, String host, int port, List<String
         if (tlsClientCaPath != null && tlsCertPath == null) {
             throw new IllegalArgumentException("bridge.tls_client_ca_path needs bridge.tls_cert_path and bridge.tls_key_path");
         }
-        if (auth == Auth.NONE && !clientCertificates() && !loopback(host)) {
+        boolean loopback = loopback(host);
+        if (!loopback && !tls()) {
+            throw new IllegalArgumentException("bridge.host=" + host + " is not loopback: events carry medical metadata,"
+                    + " so off loopback the bridge needs TLS (bridge.tls_cert_path and bridge.tls_key_path)");
+        }
+        if (auth == Auth.NONE && !clientCertificates() && !loopback) {
             throw new IllegalArgumentException("bridge.auth=none on " + host + " would hand medical metadata to anyone who"
                     + " can reach the port: bind bridge.host to loopback, require client certificates"
                     + " (bridge.tls_client_ca_path) or use bridge.auth=token");

@@ -151,7 +151,7 @@ class EventBridgeTest {
     }
 
     @Test
-    @DisplayName("a configuration that lets the bridge reach a command address, or in to the server's own events, is refused at start-up")
+    @DisplayName("a configuration that lets the bridge reach a command address, publish into the server's own events, or listen off loopback in clear or unauthenticated is refused at start-up")
     void commandAddressesRefusedAtStartUp(Vertx vertx) {
         String[][] refused = {
                 {"outbound", "mri\\..*", "mri.upload"},
@@ -170,9 +170,14 @@ class EventBridgeTest {
             assertTrue(message.startsWith("bridge." + c[0] + ": '"), message);
             assertTrue(message.contains(" reach " + c[2] + ", an address of the server's own"), message);
         }
+        JsonObject plain = TestServer.config(TestServer.tempDir(), UNREACHABLE_DB, new JsonObject()
+                .put("bridge", new JsonObject().put("enabled", true).put("host", "0.0.0.0")));
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> await(Server.start(vertx, plain)));
+        assertTrue(failed.getCause().getMessage().startsWith("bridge.host=0.0.0.0 is not loopback: "), failed.getCause().getMessage());
         JsonObject open = TestServer.config(TestServer.tempDir(), UNREACHABLE_DB, new JsonObject()
-                .put("bridge", new JsonObject().put("enabled", true).put("host", "0.0.0.0").put("auth", "none")));
-        ExecutionException failed = assertThrows(ExecutionException.class, () -> await(Server.start(vertx, open)));
+                .put("bridge", new JsonObject().put("enabled", true).put("host", "0.0.0.0").put("auth", "none")
+                        .put("tls_cert_path", "bridge.crt").put("tls_key_path", "bridge.key")));
+        failed = assertThrows(ExecutionException.class, () -> await(Server.start(vertx, open)));
         assertTrue(failed.getCause().getMessage().startsWith("bridge.auth=none on 0.0.0.0 "), failed.getCause().getMessage());
         // off by default, and an operator's own inbound address is fine
         assertTrue(!BridgeSettings.from(TestServer.config(TestServer.tempDir(), "", new JsonObject())).enabled());
@@ -245,6 +250,11 @@ class EventBridgeTest {
             byte[] json = new byte[length];
             in.readFully(json);
             return new JsonObject(new String(json, StandardCharsets.UTF_8));
+        }
+
+        /** Whatever else the server sends until it closes the connection. */
+        byte[] rest() throws IOException {
+            return in.readAllBytes();
         }
 
         @Override
