@@ -7,13 +7,15 @@ A bridge frame is a 4-byte big-endian length, then that many bytes of UTF-8 JSON
 
 Each event is one JSON line on stdout: {"address": ..., "body": {...}}. Status and errors go to stderr.
 The token is read from the environment, not the command line, so it does not show in a process list.
-The server closes the connection when the token expires: run the client again with a fresh one.
+The server closes the connection when the token expires or is revoked: run the client again with a fresh one.
+It also closes connections silent for bridge.idle_timeout_seconds: the client pings when the bridge is quiet.
 Exit status: 0 after --count events, 1 when the connection closes, 2 when the bridge refuses a frame,
 3 when it cannot connect (TLS handshake included).
 """
 import argparse
 import json
 import os
+import select
 import socket
 import ssl
 import struct
@@ -47,6 +49,13 @@ def read_frame(sock, max_bytes=1 << 20):
     return None if data is None else json.loads(data.decode("utf-8"))
 
 
+def readable(sock, seconds):
+    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        return True
+    ready, _, _ = select.select([sock], [], [], seconds)
+    return bool(ready)
+
+
 def connect(args):
     sock = socket.create_connection((args.host, args.port), timeout=args.connect_timeout)
     sock.settimeout(None)
@@ -72,6 +81,8 @@ def main():
     parser.add_argument("--cert", help="a PEM client certificate (bridge.tls_client_ca_path)")
     parser.add_argument("--key", help="the client certificate's PEM key")
     parser.add_argument("--connect-timeout", type=float, default=10.0)
+    parser.add_argument("--ping-seconds", type=float, default=20.0,
+                        help="ping when the bridge has been quiet this long (it closes silent connections)")
     args = parser.parse_args()
     addresses = args.address or ["mri.events.classified"]
 
@@ -91,13 +102,18 @@ def main():
     send_frame(sock, {"type": "ping"})
 
     heard = 0
+    listening = False
     while True:
+        if not readable(sock, args.ping_seconds):
+            send_frame(sock, {"type": "ping"})
+            continue
         frame = read_frame(sock)
         if frame is None:
             print("the bridge closed the connection", file=sys.stderr, flush=True)
             return 1
         kind = frame.get("type")
-        if kind == "pong":
+        if kind == "pong" and not listening:
+            listening = True
             print("listening on " + ", ".join(addresses), file=sys.stderr, flush=True)
         elif kind == "err":
             print("refused: " + str(frame.get("message")), file=sys.stderr, flush=True)

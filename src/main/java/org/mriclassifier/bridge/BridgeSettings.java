@@ -24,7 +24,8 @@ import org.mriclassifier.bus.Addresses;
  */
 public record BridgeSettings(boolean enabled, String host, int port, List<String> outbound, List<String> inbound,
                              Auth auth, String tlsCertPath, String tlsKeyPath, String tlsClientCaPath,
-                             int maxRegistrationsPerConnection, int writeQueueBytes) {
+                             int maxConnections, int maxRegistrationsPerConnection, int writeQueueBytes,
+                             int idleTimeoutSeconds) {
 
     /** How a bridge client proves who it is. */
     public enum Auth {
@@ -50,7 +51,8 @@ public record BridgeSettings(boolean enabled, String host, int port, List<String
                 patterns(bridge.getValue("outbound", "mri\\.events\\..+")), patterns(bridge.getValue("inbound", "")),
                 auth, blankToNull(bridge.getString("tls_cert_path")), blankToNull(bridge.getString("tls_key_path")),
                 blankToNull(bridge.getString("tls_client_ca_path")),
-                bridge.getInteger("max_registrations_per_connection", 8), bridge.getInteger("write_queue_bytes", 1 << 20));
+                bridge.getInteger("max_connections", 64), bridge.getInteger("max_registrations_per_connection", 8),
+                bridge.getInteger("write_queue_bytes", 1 << 20), bridge.getInteger("idle_timeout_seconds", 60));
         if (settings.enabled) {
             settings.check();
         }
@@ -69,9 +71,9 @@ public record BridgeSettings(boolean enabled, String host, int port, List<String
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("bridge.port must be 0..65535, got " + port);
         }
-        if (maxRegistrationsPerConnection < 1 || writeQueueBytes < 1024) {
-            throw new IllegalArgumentException(
-                    "bridge.max_registrations_per_connection must be at least 1 and bridge.write_queue_bytes at least 1024");
+        if (maxConnections < 1 || maxRegistrationsPerConnection < 1 || writeQueueBytes < 1024 || idleTimeoutSeconds < 1) {
+            throw new IllegalArgumentException("bridge.max_connections, bridge.max_registrations_per_connection and"
+                    + " bridge.idle_timeout_seconds must be at least 1, bridge.write_queue_bytes at least 1024");
         }
         if ((tlsCertPath == null) != (tlsKeyPath == null)) {
             throw new IllegalArgumentException("bridge.tls_cert_path and bridge.tls_key_path go together: set both or neither");

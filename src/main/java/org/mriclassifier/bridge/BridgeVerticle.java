@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.mriclassifier.auth.PrincipalCache;
 import org.mriclassifier.auth.Role;
@@ -38,9 +39,9 @@ import org.slf4j.LoggerFactory;
  * The TCP event-bus bridge (vertx-tcp-eventbus-bridge): clients in any language connect, send 4-byte length +
  * JSON frames, and hear the events {@link BridgeSettings#outbound()} permits. The library checks the addresses;
  * this verticle adds what it lacks: who the client is (an admin's access token on the first frame, the
- * connection closed when the token expires), one registration per address and a few per connection (the library
- * would leak a consumer per repeated registration), a bound on what a slow reader can make the server buffer,
- * and the connection count for /metrics.
+ * connection closed when the token expires or is revoked), one registration per address and a few per connection (the library
+ * would leak a consumer per repeated registration), bounds on connections, on silence and on what a slow
+ * reader can make the server buffer, and the connection count for /metrics.
  *
  * <p>One instance: every bridge connection is served on this verticle's event loop, so the state below is
  * confined to it (the map is concurrent only for the gauge).
@@ -57,7 +58,7 @@ public final class BridgeVerticle extends VerticleBase {
     private final Map<NetSocket, Connection> connections = new ConcurrentHashMap<>();
     private TcpEventBusBridge bridge;
     private Gauge gauge;
-    private long slowReaderTimer = -1;
+    private long everySecond = -1;
 
     /** @param tokens the access-token check, or null when {@code bridge.auth} is none */
     public BridgeVerticle(BridgeSettings settings, TokenAuth tokens, MeterRegistry registry) {
@@ -80,6 +81,9 @@ public final class BridgeVerticle extends VerticleBase {
     /** Per connection: whether it proved who it is (or is proving it), and what it listens to. */
     private static final class Connection {
         Future<Void> admitted;
+        /** the token that admitted it, checked again every second: a revoked one closes the connection */
+        String token;
+        boolean rechecking;
         final Set<String> registered = new HashSet<>();
         long expiryTimer = -1;
     }
@@ -89,7 +93,9 @@ public final class BridgeVerticle extends VerticleBase {
         BridgeOptions options = new BridgeOptions();
         settings.outbound().forEach(p -> options.addOutboundPermitted(new PermittedOptions().setAddressRegex(p)));
         settings.inbound().forEach(p -> options.addInboundPermitted(new PermittedOptions().setAddressRegex(p)));
-        NetServerOptions net = new NetServerOptions().setHost(settings.host()).setPort(settings.port());
+        // a connection that says nothing (not even a ping) for this long is closed: silent sockets cost nothing to open
+        NetServerOptions net = new NetServerOptions().setHost(settings.host()).setPort(settings.port())
+                .setIdleTimeout(settings.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS);
         if (settings.tls()) {
             net.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
                     .setCertPath(settings.tlsCertPath()).setKeyPath(settings.tlsKeyPath()));
@@ -100,7 +106,10 @@ public final class BridgeVerticle extends VerticleBase {
         }
         gauge = Gauge.builder("mri.bridge.connections", connections, Map::size)
                 .description("Open TCP event-bus bridge connections (that sent a frame)").register(registry);
-        slowReaderTimer = vertx.setPeriodic(1_000, id -> closeSlowReaders());
+        everySecond = vertx.setPeriodic(1_000, id -> {
+            closeSlowReaders();
+            recheckTokens();
+        });
         bridge = TcpEventBusBridge.create(vertx, options, net, this::onFrame);
         return bridge.listen().onSuccess(b -> LOG.info(
                 "Event-bus bridge on {}:{} (TLS {}, auth {}), outbound {}, inbound {}", settings.host(), settings.port(),
@@ -110,7 +119,7 @@ public final class BridgeVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
-        vertx.cancelTimer(slowReaderTimer);
+        vertx.cancelTimer(everySecond);
         if (gauge != null) {
             registry.remove(gauge);
         }
@@ -120,7 +129,17 @@ public final class BridgeVerticle extends VerticleBase {
 
     private void onFrame(BridgeEvent event) {
         NetSocket socket = event.socket();
-        Connection connection = connections.computeIfAbsent(socket, this::opened);
+        Connection connection = connections.get(socket);
+        if (connection == null) {
+            if (connections.size() >= settings.maxConnections()) {
+                refuse(event, socket, "connections", "too_many_connections: at most " + settings.maxConnections());
+                socket.end();
+                return;
+            }
+            connection = opened(socket);
+            connections.put(socket, connection);
+        }
+        Connection admittedOrNot = connection;
         BridgeEventType type = event.type();
         if (type == BridgeEventType.REGISTERED) {
             event.complete(true);
@@ -128,7 +147,7 @@ public final class BridgeVerticle extends VerticleBase {
         }
         Context context = vertx.getOrCreateContext();
         JsonObject frame = event.getRawMessage();
-        admitted(connection, socket, frame).onComplete(admission -> context.runOnContext(v -> {
+        admitted(admittedOrNot, socket, frame).onComplete(admission -> context.runOnContext(v -> {
             if (admission.failed()) {
                 refuse(event, socket, "auth", "access_denied: " + admission.cause().getMessage());
                 socket.end();
@@ -136,18 +155,18 @@ public final class BridgeVerticle extends VerticleBase {
             }
             String address = frame.getString("address");
             if (type == BridgeEventType.REGISTER && address != null && permittedOutbound(address)) {
-                if (connection.registered.contains(address)) {
+                if (admittedOrNot.registered.contains(address)) {
                     refuse(event, socket, "duplicate", "already_registered: " + address);
                     return;
                 }
-                if (connection.registered.size() >= settings.maxRegistrationsPerConnection()) {
+                if (admittedOrNot.registered.size() >= settings.maxRegistrationsPerConnection()) {
                     refuse(event, socket, "limit", "too_many_registrations: at most "
                             + settings.maxRegistrationsPerConnection() + " per connection");
                     return;
                 }
-                connection.registered.add(address);
+                admittedOrNot.registered.add(address);
             } else if (type == BridgeEventType.UNREGISTER) {
-                connection.registered.remove(address);
+                admittedOrNot.registered.remove(address);
             }
             event.complete(true);
         }));
@@ -183,11 +202,13 @@ public final class BridgeVerticle extends VerticleBase {
         if (!(authorization instanceof String value) || !value.startsWith(BEARER)) {
             return Future.failedFuture("the first frame must carry headers.authorization: Bearer <an admin's access token>");
         }
-        connection.admitted = tokens.authenticate(new TokenCredentials(value.substring(BEARER.length()).trim()))
+        String token = value.substring(BEARER.length()).trim();
+        connection.admitted = tokens.authenticate(new TokenCredentials(token))
                 .recover(error -> Future.failedFuture("the access token is not valid (expired, revoked or not ours)"))
                 .compose(user -> admin(user) ? Future.succeededFuture(user)
                         : Future.failedFuture("only an admin may listen: events cover every hospital"))
                 .map(user -> {
+                    connection.token = token;
                     expireWith(connection, socket, user);
                     return (Void) null;
                 });
@@ -206,6 +227,30 @@ public final class BridgeVerticle extends VerticleBase {
         connection.expiryTimer = vertx.setTimer(delay, id -> {
             writeError(socket, "token_expired: reconnect with a fresh access token");
             socket.end();
+        });
+    }
+
+    /**
+     * Every admitted connection's token again, through the principal cache the HTTP side invalidates on every user
+     * change: a deleted or demoted admin, or a changed password, ends the connection within about a second.
+     */
+    private void recheckTokens() {
+        connections.forEach((socket, connection) -> {
+            if (connection.token == null || connection.rechecking) {
+                return;
+            }
+            connection.rechecking = true;
+            tokens.authenticate(new TokenCredentials(connection.token))
+                    .compose(user -> admin(user) ? Future.succeededFuture() : Future.failedFuture("no longer an admin"))
+                    .onComplete(checked -> {
+                        connection.rechecking = false;
+                        if (checked.failed()) {
+                            refused("revoked");
+                            connection.token = null;
+                            writeError(socket, "token_revoked: the access token is no longer valid");
+                            socket.end();
+                        }
+                    });
         });
     }
 

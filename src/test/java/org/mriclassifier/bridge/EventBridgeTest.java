@@ -42,6 +42,8 @@ class EventBridgeTest {
     /** Refused configurations never get as far as the database. */
     static final String UNREACHABLE_DB = "postgresql://127.0.0.1:1/never";
 
+    static final int IDLE_SECONDS = 3;
+
     static TestServer server;
     static int bridgePort;
     static String admin;
@@ -51,7 +53,7 @@ class EventBridgeTest {
     static void start(Vertx vertx) throws Exception {
         bridgePort = TestServer.freePort();
         server = await(TestServer.startWith(vertx, new JsonObject().put("bridge", new JsonObject()
-                .put("enabled", true).put("port", bridgePort))));
+                .put("enabled", true).put("port", bridgePort).put("idle_timeout_seconds", IDLE_SECONDS))));
         admin = await(server.adminToken());
         await(server.createUser(admin, "bridge-doc", "B", "doctor"));
         doctor = await(server.tokenOf("bridge-doc"));
@@ -65,11 +67,14 @@ class EventBridgeTest {
     @Test
     @DisplayName("the Python client of docs/EXTENDING.md hears mri.events.classified for an upload, with its id and no image")
     void pythonClientHearsClassification() throws Exception {
-        Process client = python(admin, "--port", String.valueOf(bridgePort), "--count", "1");
+        Process client = python(admin, "--port", String.valueOf(bridgePort), "--count", "1", "--ping-seconds", "1");
         try {
             CompletableFuture<String> stdout = drain(client.getInputStream());
             CompletableFuture<String> listening = firstLine(client.getErrorStream());
             assertEquals("listening on mri.events.classified", listening.get(30, TimeUnit.SECONDS));
+            // quiet for longer than the bridge's idle timeout: the client's pings keep it connected
+            Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_SECONDS + 1));
+            assertTrue(client.isAlive(), "the client is still connected");
             JsonObject row = await(server.uploaded(doctor, TestImages.png(61_001), "B"));
             assertTrue(client.waitFor(30, TimeUnit.SECONDS), "the client exits after its one event");
             assertEquals(0, client.exitValue());
@@ -147,6 +152,33 @@ class EventBridgeTest {
             String metrics = await(server.client.get("/metrics").bearerTokenAuthentication(admin).send()).bodyAsString();
             assertTrue(metrics.lines().anyMatch(l -> l.matches("mri_bridge_connections(\\{.*\\})? [1-9][0-9]*\\.0")), metrics);
             assertTrue(metrics.contains("mri_bridge_refused_total{reason=\"duplicate\"}"), metrics);
+        }
+    }
+
+    @Test
+    @DisplayName("an admin's connection ends within seconds of the admin's deletion; a silent connection ends at the idle timeout")
+    void revokedAndSilentConnectionsEnd() throws Exception {
+        await(server.createUser(admin, "bridge-admin", "B", "admin"));
+        String second = await(server.tokenOf("bridge-admin"));
+        try (BridgeSocket bridge = new BridgeSocket(bridgePort)) {
+            bridge.send(new JsonObject().put("type", "register").put("address", "mri.events.classified")
+                    .put("headers", new JsonObject().put("authorization", "Bearer " + second)));
+            bridge.send(new JsonObject().put("type", "ping"));
+            assertEquals("pong", bridge.read().getString("type"));
+            assertEquals(200, await(server.client.delete("/users/bridge-admin").bearerTokenAuthentication(admin).send())
+                    .statusCode());
+            long deleted = System.nanoTime();
+            JsonObject closing = bridge.read();
+            assertEquals("token_revoked: the access token is no longer valid", closing.getString("message"));
+            assertTrue(System.nanoTime() - deleted < TimeUnit.SECONDS.toNanos(5), "within seconds");
+            assertEquals(0, bridge.rest().length, "then the connection is closed");
+        }
+        long opened = System.nanoTime();
+        try (BridgeSocket silent = new BridgeSocket(bridgePort)) {
+            assertEquals(0, silent.rest().length, "closed without a word");
+            long waited = System.nanoTime() - opened;
+            assertTrue(waited > TimeUnit.SECONDS.toNanos(IDLE_SECONDS - 1) && waited < TimeUnit.SECONDS.toNanos(IDLE_SECONDS + 5),
+                    waited + " ns");
         }
     }
 
