@@ -137,6 +137,25 @@ class EventBridgeTest {
     }
 
     @Test
+    @DisplayName("frames the library cannot read (not JSON, an unknown type, no address) leave other clients served")
+    void garbageFramesHarmNobodyElse() throws Exception {
+        try (BridgeSocket garbage = new BridgeSocket(bridgePort)) {
+            garbage.sendRaw("{not json".getBytes(StandardCharsets.UTF_8));
+            garbage.send(new JsonObject().put("type", "bogus").put("address", "mri.events.classified"));
+            garbage.send(new JsonObject().put("address", "mri.upload").put("body", new JsonObject()));
+            garbage.send(new JsonObject().put("type", "register")
+                    .put("headers", new JsonObject().put("authorization", "Bearer " + admin)));
+            try (BridgeSocket other = new BridgeSocket(bridgePort)) {
+                other.send(new JsonObject().put("type", "register").put("address", "mri.events.classified")
+                        .put("headers", new JsonObject().put("authorization", "Bearer " + admin)));
+                other.send(new JsonObject().put("type", "ping"));
+                assertEquals("pong", other.read().getString("type"));
+            }
+        }
+        assertEquals(200, await(server.client.get("/health/live").send()).statusCode());
+    }
+
+    @Test
     @DisplayName("a second registration of one address is refused (the library would leak a consumer), and /metrics counts connections")
     void oneRegistrationPerAddressAndCounted() throws Exception {
         try (BridgeSocket bridge = new BridgeSocket(bridgePort)) {
@@ -274,6 +293,12 @@ class EventBridgeTest {
             byte[] json = frame.encode().getBytes(StandardCharsets.UTF_8);
             out.writeInt(json.length);
             out.write(json);
+            out.flush();
+        }
+
+        void sendRaw(byte[] payload) throws IOException {
+            out.writeInt(payload.length);
+            out.write(payload);
             out.flush();
         }
 
