@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.mriclassifier.Server;
+import org.mriclassifier.config.ConfigLoader;
 import org.mriclassifier.testing.TestImages;
 import org.mriclassifier.testing.TestServer;
 
@@ -236,6 +238,18 @@ class EventBridgeTest {
                 .put("inbound", "example\\.alerts\\..+")));
         assertEquals(java.util.List.of("mri\\.events\\..+"), own.outbound());
         assertEquals(java.util.List.of("example\\.alerts\\..+"), own.inbound());
+        // the MRI_* variables, as serve reads them
+        JsonObject defaults = ConfigLoader.defaults();
+        BridgeSettings fromEnv = BridgeSettings.from(ConfigLoader.applyEnvironment(defaults, defaults, Map.of(
+                "MRI_BRIDGE_ENABLED", "true", "MRI_BRIDGE_PORT", "7100",
+                "MRI_BRIDGE_OUTBOUND", "mri\\.events\\.classified, mri\\.events\\.changed")));
+        assertEquals(7100, fromEnv.port());
+        assertEquals(java.util.List.of("mri\\.events\\.classified", "mri\\.events\\.changed"), fromEnv.outbound());
+        IllegalArgumentException fromBadEnv = assertThrows(IllegalArgumentException.class, () -> BridgeSettings.from(
+                ConfigLoader.applyEnvironment(defaults, defaults, Map.of("MRI_BRIDGE_ENABLED", "true",
+                        "MRI_BRIDGE_INBOUND", "mri\\.(upload|classify)"))));
+        assertEquals("bridge.inbound: 'mri\\.(upload|classify)' would let bridge clients reach mri.upload, an address of"
+                + " the server's own; bridge clients may only send to addresses the server does not use", fromBadEnv.getMessage());
     }
 
     static Process python(String token, String... args) throws IOException {
