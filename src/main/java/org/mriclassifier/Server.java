@@ -97,11 +97,6 @@ public final class Server {
      * the future fails with {@link StartCancelled}.
      */
     public static Future<Server> start(Vertx vertx, JsonObject config, BooleanSupplier cancelled) {
-        try {
-            BridgeSettings.from(config); // a bridge that could reach a command address is refused before anything starts
-        } catch (IllegalArgumentException e) {
-            return Future.failedFuture(e);
-        }
         return prepare(vertx, config, true, cancelled).compose(foundation -> deploy(vertx, config, foundation, true, cancelled));
     }
 
@@ -135,6 +130,9 @@ public final class Server {
         Path modelDir = Path.of(config.getJsonObject("model").getString("dir"));
         JsonObject inference = config.getJsonObject("inference");
         return vertx.executeBlocking(() -> {
+            if (withAuth) {
+                BridgeSettings.from(config); // a bridge that could reach a command address is refused before anything starts
+            }
             stopIfCancelled(cancelled);
             DatabaseBootstrap.Prepared database = DatabaseBootstrap.prepare(config.getJsonObject("db"), dataDir);
             try {

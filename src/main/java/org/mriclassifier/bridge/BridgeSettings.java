@@ -117,26 +117,25 @@ public record BridgeSettings(boolean enabled, String host, int port, List<String
         }
     }
 
-    /**
-     * Every command address of {@link Addresses} (each runner's address stands for the runner prefix), and a
-     * reply address: whatever is not an event.
-     */
+    /** Every command address of {@link Addresses}, and a reply address: whatever is not an event. */
     static List<String> commandAddresses() {
-        List<String> commands = new ArrayList<>();
-        for (String address : declaredAddresses()) {
-            if (address.equals(Addresses.MODEL_RUN_PREFIX)) {
-                commands.add(address + "0");
-                commands.add(address + "15");
-            } else if (!event(address)) {
-                commands.add(address);
-            }
-        }
+        List<String> commands = new ArrayList<>(declaredAddresses().stream().filter(a -> !event(a)).toList());
         commands.add(SAMPLE_REPLY_ADDRESS);
         return commands;
     }
 
     static List<String> eventAddresses() {
         return declaredAddresses().stream().filter(BridgeSettings::event).toList();
+    }
+
+    /**
+     * A constant ending in a dot is a prefix ({@code mri.model.run.} + a runner's index, or + a node's id): it
+     * stands for addresses made from it, with a number, a name and a UUID after it.
+     */
+    private static List<String> expanded(String address) {
+        return address.endsWith(".")
+                ? List.of(address + "0", address + "15", address + "node-1", address + "3f2b8c1e-6a4d-4c1b-9f0e-2d7a5b8c9e01")
+                : List.of(address);
     }
 
     private static boolean event(String address) {
@@ -149,7 +148,7 @@ public record BridgeSettings(boolean enabled, String host, int port, List<String
             int modifiers = field.getModifiers();
             if (Modifier.isStatic(modifiers) && Modifier.isPublic(modifiers) && field.getType() == String.class) {
                 try {
-                    addresses.add((String) field.get(null));
+                    addresses.addAll(expanded((String) field.get(null)));
                 } catch (IllegalAccessException e) {
                     throw new IllegalStateException(e);
                 }
