@@ -23,6 +23,7 @@ import io.vertx.ext.eventbus.bridge.tcp.TcpEventBusBridge;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -114,7 +115,7 @@ public final class BridgeVerticle extends VerticleBase {
         return bridge.listen().onSuccess(b -> LOG.info(
                 "Event-bus bridge on {}:{} (TLS {}, auth {}), outbound {}, inbound {}", settings.host(), settings.port(),
                 settings.clientCertificates() ? "with client certificates" : settings.tls() ? "on" : "off",
-                settings.auth().name().toLowerCase(), settings.outbound(), settings.inbound()));
+                settings.auth().name().toLowerCase(Locale.ROOT), settings.outbound(), settings.inbound()));
     }
 
     @Override

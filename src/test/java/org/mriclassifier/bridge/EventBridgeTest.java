@@ -211,6 +211,7 @@ class EventBridgeTest {
                 {"outbound", "mri\\.events\\..+,users\\.create", "users.create"},
                 {"outbound", ".*", "auth.login"},
                 {"outbound", "mri\\.model\\.run\\.[0-9]+", "mri.model.run.0"},
+                {"outbound", "mri\\.model\\.run\\.1[0-9]", "mri.model.run.15"},
                 {"outbound", "__vertx\\..*", "__vertx.reply.1"},
                 {"inbound", "mri\\.events\\..+", "mri.events.classified"},
                 {"inbound", "auth\\..*", "auth.login"}};
