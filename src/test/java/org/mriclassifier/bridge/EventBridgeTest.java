@@ -239,6 +239,13 @@ class EventBridgeTest {
                 .put("inbound", "example\\.alerts\\..+")));
         assertEquals(java.util.List.of("mri\\.events\\..+"), own.outbound());
         assertEquals(java.util.List.of("example\\.alerts\\..+"), own.inbound());
+        IllegalArgumentException half = assertThrows(IllegalArgumentException.class, () -> BridgeSettings.from(
+                new JsonObject().put("bridge", new JsonObject().put("enabled", true).put("tls_cert_path", "bridge.crt"))));
+        assertEquals("bridge.tls_cert_path and bridge.tls_key_path go together: set both or neither", half.getMessage());
+        IllegalArgumentException notRegex = assertThrows(IllegalArgumentException.class, () -> BridgeSettings.from(
+                new JsonObject().put("bridge", new JsonObject().put("enabled", true).put("outbound", "mri\\.events\\.("))));
+        assertTrue(notRegex.getMessage().startsWith("bridge.outbound: 'mri\\.events\\.(' is not a regular expression"),
+                notRegex.getMessage());
         // the MRI_* variables, as serve reads them
         JsonObject defaults = ConfigLoader.defaults();
         BridgeSettings fromEnv = BridgeSettings.from(ConfigLoader.applyEnvironment(defaults, defaults, Map.of(
