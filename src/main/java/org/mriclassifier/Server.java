@@ -24,6 +24,8 @@ import org.mriclassifier.auth.PasswordWork;
 import org.mriclassifier.auth.PrincipalCache;
 import org.mriclassifier.auth.ScrapeToken;
 import org.mriclassifier.auth.TokenIssuer;
+import org.mriclassifier.bridge.BridgeSettings;
+import org.mriclassifier.bridge.BridgeVerticle;
 import org.mriclassifier.bus.Addresses;
 
 import org.mriclassifier.bus.Services;
@@ -136,6 +138,9 @@ public final class Server {
         Path modelDir = Path.of(config.getJsonObject("model").getString("dir"));
         JsonObject inference = config.getJsonObject("inference");
         return vertx.executeBlocking(() -> {
+            if (withAuth) {
+                BridgeSettings.from(config); // a bridge that could reach a command address is refused before anything starts
+            }
             stopIfCancelled(cancelled);
             DatabaseBootstrap.Prepared database = DatabaseBootstrap.prepare(config.getJsonObject("db"), dataDir);
             try {
@@ -261,7 +266,12 @@ public final class Server {
                                     : () -> modelLoaded(vertx), registry, uploads, load, principals,
                                     foundation.scrapeToken()),
                             new DeploymentOptions().setConfig(verticleConfig)
-                                    .setInstances(config.getJsonObject("http").getInteger("instances", 2)))));
+                                    .setInstances(config.getJsonObject("http").getInteger("instances", 2)))))
+                    .compose(v -> unlessCancelled(cancelled))
+                    // the TCP event-bus bridge, last (off by default): first to go at stop
+                    .compose(v -> BridgeSettings.from(config).enabled() ? record(deployments, vertx.deployVerticle(
+                            BridgeVerticle.create(BridgeSettings.from(config), tokens, principals, registry), single))
+                            : Future.succeededFuture());
         }
         return started
                 .compose(v -> unlessCancelled(cancelled))

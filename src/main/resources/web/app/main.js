@@ -224,7 +224,7 @@ function prediction(row) {
     el('dt', {}, 'Probability of tumor'), el('dd', { 'data-field': 'probability' }, percent(row.probability)),
     el('dt', {}, 'Unfamiliar'),
     el('dd', { 'data-field': 'unfamiliar', class: row.unfamiliar ? 'badge warn' : '' },
-      row.unfamiliar ? 'yes: unlike the training data, have it read' : 'no'));
+      row.unfamiliar ? 'yes: unreliable (unlike the training data, or borderline), have it read' : 'no'));
 }
 
 // ---- browse ---------------------------------------------------------------------------------------------

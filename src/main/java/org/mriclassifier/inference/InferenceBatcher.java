@@ -191,7 +191,7 @@ public final class InferenceBatcher extends VerticleBase {
             metrics.queued(queued);
             InferenceJob job = p.message().body();
             double score = result.unfamiliarScores()[i];
-            boolean unfamiliar = UnfamiliarInput.flagged(model, score, job.colourfulness(), job.notASlice());
+            boolean unfamiliar = UnfamiliarInput.flagged(model, score, job.colourfulness(), job.notASlice(), probability);
             metrics.answered(unfamiliar);
             p.message().reply(new Prediction(probability, label, model.version(), batch.size(), queued,
                     result.inferenceNanos(), unfamiliar, score));

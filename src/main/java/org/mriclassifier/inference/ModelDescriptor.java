@@ -64,6 +64,13 @@ public record ModelDescriptor(
                 output, training, validation, crossValidation, createdAt, null, null, null, null, null, null);
     }
 
+    /** This descriptor with another unfamiliar-input detector description (the rest unchanged). */
+    public ModelDescriptor withUnfamiliar(Unfamiliar replacement) {
+        return new ModelDescriptor(formatVersion, name, version, architecture, architectureDescription, preprocessing, decisionThreshold,
+                signatureKey, input, output, training, validation, crossValidation, createdAt, logit, embedding, calibration,
+                operatingPoint, replacement, multiplyAdds);
+    }
+
     /**
      * Temperature scaling: the served probability is sigmoid(logit / temperature).
      *
@@ -90,11 +97,27 @@ public record ModelDescriptor(
      * percentile of the tuning split's distances; images in colour beyond {@code colourfulnessLimit}, or without a
      * brain contour, are flagged whatever the distance.
      *
+     * An answer near the decision threshold is flagged too: within {@code boundaryBand} logits of it (on the
+     * calibrated scale), a band holding {@code boundaryShare} of the tuning split. On a source the model never saw,
+     * its scores drift towards the threshold, and the embedding distance alone misses most of its wrong answers.
+     *
      * @param file               the means and precision matrix, beside model.json
-     * @param tuningFlaggedShare share of the tuning split flagged
+     * @param tuningFlaggedShare share of the tuning split flagged (by the distance, or the band where there is one)
+     * @param boundaryBand       half-width of the band around the threshold, in logits; null: no band (older models)
+     * @param boundaryShare      share of the tuning split inside the band; null without one
      */
     public record Unfamiliar(String method, String file, double threshold, double percentile, double tuningFlaggedShare,
-                             double colourfulnessLimit) {
+                             double colourfulnessLimit, Double boundaryBand, Double boundaryShare) {
+
+        public Unfamiliar(String method, String file, double threshold, double percentile, double tuningFlaggedShare,
+                          double colourfulnessLimit) {
+            this(method, file, threshold, percentile, tuningFlaggedShare, colourfulnessLimit, null, null);
+        }
+
+        /** This detector with a band around the decision threshold, and the tuning split's share it now flags. */
+        public Unfamiliar withBoundary(double band, double share, double flaggedShare) {
+            return new Unfamiliar(method, file, threshold, percentile, flaggedShare, colourfulnessLimit, band, share);
+        }
     }
     public static final String FILE_NAME = "model.json";
 
@@ -128,6 +151,8 @@ public record ModelDescriptor(
         require(calibration == null || calibration.temperature() > 0, "calibration temperature must be positive");
         require(calibration == null || logit != null, "calibration needs the logit tensor");
         require(unfamiliar == null || (embedding != null && unfamiliar.file() != null), "the unfamiliar detector needs the embedding tensor and its file");
+        require(unfamiliar == null || unfamiliar.boundaryBand() == null || unfamiliar.boundaryBand() >= 0,
+                "the unfamiliar detector's boundaryBand must not be negative");
         require(name != null && !name.isBlank(), "name is missing");
         require(architecture != null && !architecture.isBlank(), "architecture is missing");
         require(preprocessing != null, "preprocessing is missing");

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.mriclassifier.inference.Classifier;
 import org.mriclassifier.inference.ModelDescriptor;
+import org.mriclassifier.inference.ModelDescriptors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -42,6 +43,12 @@ public final class EvaluateCommand implements Callable<Integer> {
                     + "(never fitted on; the place to study a decision threshold) (default: ${DEFAULT-VALUE}).")
     Subset split;
 
+    @Option(names = "--fit-boundary-share", paramLabel = "S",
+            description = "With --split tuning: fit the unfamiliar flag's band around the decision threshold so that it holds "
+                    + "this share of the tuning split, and write it into the model's model.json (what train --boundary-share "
+                    + "does, for a model trained before the band existed).")
+    Double fitBoundaryShare;
+
     @Option(names = "--pictures", paramLabel = "DIR", defaultValue = "target/evaluation",
             description = "Folder for confusion-matrix.png and roc.png (default: ${DEFAULT-VALUE}).")
     Path pictures;
@@ -67,6 +74,20 @@ public final class EvaluateCommand implements Callable<Integer> {
                 case tuning -> tuningSide(prepared, descriptor);
             };
             Evaluator.Scored scored = Evaluator.evaluateWithScores(classifier, samples);
+            if (fitBoundaryShare != null) {
+                if (split != Subset.tuning) {
+                    throw new IllegalArgumentException("--fit-boundary-share fits on the tuning split: give --split tuning");
+                }
+                if (descriptor.unfamiliar() == null) {
+                    throw new IllegalArgumentException("model " + descriptor.name() + " has no unfamiliar-input detector to extend");
+                }
+                descriptor = withBoundary(descriptor, samples, scored, fitBoundaryShare);
+                ModelDescriptors.write(model, descriptor);
+                scored = Evaluator.rescored(descriptor, samples, scored);
+                console.printf("Boundary band: answers within %.3f logits of the threshold %.4f (%.3f of the tuning split) are flagged "
+                        + "unfamiliar; written to %s%n", descriptor.unfamiliar().boundaryBand(), descriptor.decisionThreshold(),
+                        fitBoundaryShare, model.resolve(ModelDescriptor.FILE_NAME));
+            }
             Evaluation evaluation = scored.evaluation();
             BinaryMetrics overall = evaluation.overall();
 
@@ -111,6 +132,15 @@ public final class EvaluateCommand implements Callable<Integer> {
             console.println(Reports.json(json));
         }
         return 0;
+    }
+
+    private static ModelDescriptor withBoundary(ModelDescriptor descriptor, List<Sample> samples, Evaluator.Scored scored, double share) {
+        float[] probabilities = scored.evaluation().scores();
+        double band = org.mriclassifier.inference.UnfamiliarInput.bandHolding(probabilities, descriptor.decisionThreshold(), share);
+        ModelDescriptor.Unfamiliar banded = descriptor.unfamiliar().withBoundary(band, share, descriptor.unfamiliar().tuningFlaggedShare());
+        ModelDescriptor candidate = descriptor.withUnfamiliar(banded);
+        boolean[] flags = Evaluator.rescored(candidate, samples, scored).unfamiliar();
+        return descriptor.withUnfamiliar(descriptor.unfamiliar().withBoundary(band, share, count(flags) / (double) flags.length));
     }
 
     /** The folder a sample is reported under: its --data folder and, inside it, the first folder on its path. */

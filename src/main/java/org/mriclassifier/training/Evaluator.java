@@ -22,6 +22,18 @@ public final class Evaluator {
     public record Scored(Evaluation evaluation, double[] unfamiliarScores, boolean[] unfamiliar) {
     }
 
+    /** The same scores with the flag raised by another description of the model (a refitted boundary band). */
+    public static Scored rescored(org.mriclassifier.inference.ModelDescriptor model, List<Sample> samples, Scored scored) {
+        boolean[] flags = new boolean[samples.size()];
+        float[] probabilities = scored.evaluation().scores();
+        for (int i = 0; i < flags.length; i++) {
+            Sample sample = samples.get(i);
+            flags[i] = org.mriclassifier.inference.UnfamiliarInput.flagged(model, scored.unfamiliarScores()[i], sample.colourfulness(),
+                    sample.notASlice(), probabilities[i]);
+        }
+        return new Scored(scored.evaluation(), scored.unfamiliarScores(), flags);
+    }
+
     public static Scored evaluateWithScores(Classifier classifier, List<Sample> samples) {
         int perImage = classifier.descriptor().preprocessing().pixelsPerImage();
         float[] scores = new float[samples.size()];
@@ -39,7 +51,7 @@ public final class Evaluator {
         boolean[] flags = new boolean[samples.size()];
         for (int i = 0; i < flags.length; i++) {
             Sample sample = samples.get(i);
-            flags[i] = org.mriclassifier.inference.UnfamiliarInput.flagged(classifier, distances[i], sample.colourfulness(), sample.notASlice());
+            flags[i] = org.mriclassifier.inference.UnfamiliarInput.flagged(classifier, distances[i], sample.colourfulness(), sample.notASlice(), scores[i]);
         }
         return new Scored(new Evaluation(samples, scores, classifier.descriptor().decisionThreshold()), distances, flags);
     }

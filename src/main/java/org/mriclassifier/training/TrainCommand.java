@@ -221,7 +221,8 @@ public final class TrainCommand implements Callable<Integer> {
                 int wrong = 0;
                 int wrongFlagged = 0;
                 for (int j = 0; j < members.size(); j++) {
-                    boolean isFlagged = fit.detector().unfamiliar(leftOutUnfamiliar.get(members.get(j)));
+                    boolean isFlagged = fit.detector().unfamiliar(leftOutUnfamiliar.get(members.get(j)))
+                            || nearThreshold(scores[j], fit.threshold(), fit.unfamiliar().boundaryBand());
                     boolean isWrong = (scores[j] >= fit.threshold()) != (labels[j] == 1);
                     flagged += isFlagged ? 1 : 0;
                     wrong += isWrong ? 1 : 0;
@@ -306,12 +307,22 @@ public final class TrainCommand implements Callable<Integer> {
         double[] tuningScores = tuningOut.embeddings().stream().mapToDouble(e -> provisional.score(e, 0)).toArray();
         double unfamiliarThreshold = UnfamiliarFit.percentile(tuningScores, options.unfamiliarPercentile);
         org.mriclassifier.inference.UnfamiliarDetector detector = new org.mriclassifier.inference.UnfamiliarDetector(parameters, unfamiliarThreshold);
-        double flaggedShare = java.util.Arrays.stream(tuningScores).filter(detector::unfamiliar).count() / (double) tuningScores.length;
+        double band = org.mriclassifier.inference.UnfamiliarInput.bandHolding(after, threshold, options.boundaryShare);
+        double centre = Math.log(threshold / (1 - threshold));
+        int flaggedCount = 0;
+        for (int i = 0; i < tuningScores.length; i++) {
+            double p = Math.min(1 - 1e-7, Math.max(1e-7, after[i]));
+            boolean near = Math.abs(Math.log(p / (1 - p)) - centre) < band;
+            flaggedCount += detector.unfamiliar(tuningScores[i]) || near ? 1 : 0;
+        }
+        double flaggedShare = flaggedCount / (double) tuningScores.length;
         ModelDescriptor.Unfamiliar unfamiliar = new ModelDescriptor.Unfamiliar("mahalanobis-nearest-class-mean",
                 org.mriclassifier.inference.UnfamiliarDetector.FILE_NAME, unfamiliarThreshold, options.unfamiliarPercentile, flaggedShare,
-                org.mriclassifier.inference.UnfamiliarInput.COLOURFULNESS_LIMIT);
-        LOG.info("Unfamiliar detector: {}-dimensional embedding, threshold {} ({} percentile of the tuning split)", parameters.dimensions(),
-                unfamiliarThreshold, options.unfamiliarPercentile);
+                org.mriclassifier.inference.UnfamiliarInput.COLOURFULNESS_LIMIT, band, options.boundaryShare);
+        LOG.info("Unfamiliar detector: {}-dimensional embedding, threshold {} ({} percentile of the tuning split); answers within {} logits "
+                + "of the decision threshold ({} of the tuning split) flagged too; {} of the tuning split flagged", parameters.dimensions(),
+                unfamiliarThreshold, options.unfamiliarPercentile, String.format(java.util.Locale.ROOT, "%.3f", band), options.boundaryShare,
+                String.format(java.util.Locale.ROOT, "%.3f", flaggedShare));
         return new ServingFit(threshold, temperature, calibration, operatingPoint, unfamiliar, detector, model.multiplyAdds(),
                 model.embeddingSize());
     }
@@ -323,6 +334,14 @@ public final class TrainCommand implements Callable<Integer> {
     private static boolean under(Sample sample, List<Path> folders) {
         Path file = sample.file().path().normalize();
         return folders.stream().anyMatch(file::startsWith);
+    }
+
+    private static boolean nearThreshold(double probability, double threshold, Double band) {
+        if (band == null) {
+            return false;
+        }
+        double p = Math.min(1 - 1e-7, Math.max(1e-7, probability));
+        return Math.abs(Math.log(p / (1 - p)) - Math.log(threshold / (1 - threshold))) < band;
     }
 
     private static Double nullIfNaN(double value) {

@@ -121,6 +121,13 @@ public final class TrainOptions {
                     + "embedding distances, so about 1-P of in-distribution images are flagged (default: ${DEFAULT-VALUE}).")
     double unfamiliarPercentile;
 
+    @Option(names = "--boundary-share", paramLabel = "S", defaultValue = "0.015",
+            description = "With a tuning split: answers within a band of logits around the decision threshold are flagged "
+                    + "unfamiliar too, the band holding this share of the tuning split (default: ${DEFAULT-VALUE}; 0 = no band). "
+                    + "On a source the model never saw, scores drift towards the threshold: the band catches wrong answers "
+                    + "that the embedding distance misses.")
+    double boundaryShare;
+
     @Option(names = "--threshold", defaultValue = "0.5", description = "Decision threshold stored with the model (default: ${DEFAULT-VALUE}).")
     double threshold;
 

@@ -82,6 +82,13 @@ class RobustTrainingTest {
             assertTrue(d.unfamiliar().tuningFlaggedShare() <= 0.1, "about 3% of the tuning split is flagged: " + d.unfamiliar());
             assertTrue(d.multiplyAdds() > 0);
             assertTrue(Files.isRegularFile(model.resolve("unfamiliar.json")));
+            assertEquals(0.015, d.unfamiliar().boundaryShare(), 1e-12, "the default boundary share is stored");
+            assertTrue(d.unfamiliar().boundaryBand() >= 0, "the band around the threshold is stored: " + d.unfamiliar());
+            if (d.unfamiliar().boundaryBand() > 0) {
+                assertTrue(UnfamiliarInput.nearThreshold(d, d.decisionThreshold()), "an answer at the threshold is borderline");
+            }
+            assertFalse(UnfamiliarInput.nearThreshold(d, 1e-6), "a confident healthy answer is not borderline");
+            assertFalse(UnfamiliarInput.nearThreshold(d, 1 - 1e-6), "a confident tumor answer is not borderline");
 
             PreprocessSpec spec = d.preprocessing();
             Mat brain = DrawnImages.brainWithBlob(64, true, 30, 30);
@@ -93,8 +100,9 @@ class RobustTrainingTest {
             Mat photo = new Mat(64, 64, CvType.CV_8UC3, new Scalar(20, 160, 230));
             Preprocessed colour = Preprocessor.preprocess(photo, spec);
             assertTrue(colour.colourfulness() > UnfamiliarInput.COLOURFULNESS_LIMIT, "an orange picture is colourful: " + colour.colourfulness());
-            assertTrue(UnfamiliarInput.flagged(classifier, classifier.score(colour.pixels(), 1).unfamiliarScores()[0],
-                    colour.colourfulness(), colour.notASlice()));
+            Classifier.Scores colourScores = classifier.score(colour.pixels(), 1);
+            assertTrue(UnfamiliarInput.flagged(classifier, colourScores.unfamiliarScores()[0],
+                    colour.colourfulness(), colour.notASlice(), colourScores.probabilities()[0]));
             assertTrue(grey.colourfulness() < 0.02, "a grey slice is not: " + grey.colourfulness());
             brain.release();
             photo.release();
