@@ -174,7 +174,8 @@ public final class InferenceNodes {
                 outstanding.computeIfPresent(node.id(), (k, n) -> n <= 1 ? null : n - 1);
             }
         }).recover(error -> {
-            boolean lost = error instanceof NodeLost || (error instanceof ReplyException reply
+            // a node that left meanwhile (SIGTERM: it says goodbye, then stops its workers) may fail what it had
+            boolean lost = error instanceof NodeLost || !live(node.id()) || (error instanceof ReplyException reply
                     && (reply.failureType() == ReplyFailure.NO_HANDLERS || reply.failureType() == ReplyFailure.ERROR));
             if (error instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
                 drop(node.id(), "it has no consumer any more");
@@ -190,6 +191,10 @@ public final class InferenceNodes {
             }
             return Future.failedFuture(Services.asReplyFailure(error));
         });
+    }
+
+    private synchronized boolean live(String id) {
+        return nodes.containsKey(id);
     }
 
     private synchronized Node pick(Set<String> tried) {
