@@ -27,7 +27,6 @@ import org.mriclassifier.auth.TokenIssuer;
 import org.mriclassifier.bridge.BridgeSettings;
 import org.mriclassifier.bridge.BridgeVerticle;
 import org.mriclassifier.bus.Addresses;
-
 import org.mriclassifier.bus.Services;
 import org.mriclassifier.cluster.ClusterSetup;
 import org.mriclassifier.cluster.Role;
