@@ -299,6 +299,31 @@ class ClusterTest {
     }
 
     @Test
+    @Order(6)
+    @DisplayName("SIGTERM of an inference node under load: it says goodbye, its requests go elsewhere, every upload is answered 201")
+    void drainInferenceNode() throws Exception {
+        ServerProcess third = start(node("inference", TestServer.freePort(), apiA.env.get("MRI_CLUSTER_MEMBERS"),
+                apiA.env.get("MRI_JWT_KEY")));
+        awaitInferenceNodes(clientA, 3, apiA);
+        Map<String, String> acknowledged = new ConcurrentHashMap<>();
+        Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+        AtomicInteger remaining = new AtomicInteger(32);
+        List<Future<Void>> lanes = new ArrayList<>();
+        for (int lane = 0; lane < 4; lane++) {
+            lanes.add(lane(remaining, acknowledged, statuses, () -> { }));
+        }
+        while (acknowledged.size() < 6) {
+            Thread.sleep(20);
+        }
+        third.terminate();
+        Future.join(lanes).toCompletionStage().toCompletableFuture().get(240, TimeUnit.SECONDS);
+        assertEquals(0, third.waitFor(60), third.tail());
+        assertEquals(Map.of(201, 32), statuses.entrySet().stream()
+                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().get())), "answers: " + statuses);
+        awaitInferenceNodes(clientA, 2, apiA);
+    }
+
+    @Test
     @Order(10)
     @DisplayName("SIGKILL of an inference node mid-stream: every 201 is stored exactly once; with no inference node left the api node answers 503 and readiness says why")
     void killInferenceNodes() throws Exception {
