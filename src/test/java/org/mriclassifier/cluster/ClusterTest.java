@@ -302,8 +302,11 @@ class ClusterTest {
     @Order(6)
     @DisplayName("SIGTERM of an inference node under load: it says goodbye, its requests go elsewhere, every upload is answered 201")
     void drainInferenceNode() throws Exception {
-        ServerProcess third = start(node("inference", TestServer.freePort(), apiA.env.get("MRI_CLUSTER_MEMBERS"),
-                apiA.env.get("MRI_JWT_KEY")));
+        Map<String, String> env = node("inference", TestServer.freePort(), apiA.env.get("MRI_CLUSTER_MEMBERS"),
+                apiA.env.get("MRI_JWT_KEY"));
+        // a node that joins later needs the registry's active version in its folder (docs/DEPLOYMENT.md), or it does not start
+        copyTree(Path.of(inference1.env.get("MRI_DATA_DIR"), "models"), Path.of(env.get("MRI_DATA_DIR"), "models"));
+        ServerProcess third = start(env);
         awaitInferenceNodes(clientA, 3, apiA);
         Map<String, String> acknowledged = new ConcurrentHashMap<>();
         Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
