@@ -143,6 +143,12 @@ public final class ModelRegistry {
                         return Future.succeededFuture();
                     }
                     LOG.info("Serving model {}, the last one activated (the shipped one is {})", active.get(), shipped.version());
+                    if (!Files.isDirectory(folder(active.get()))) {
+                        // a node of a cluster that joined after an activation elsewhere
+                        return Future.failedFuture(new IllegalStateException("the registry's active model version "
+                                + active.get() + " is not in " + folder(active.get()) + " on this node: put its bundle there "
+                                + "(docs/DEPLOYMENT.md, Models in a cluster)"));
+                    }
                     return lease(active.get()).map(serving::activate).mapEmpty();
                 });
     }
