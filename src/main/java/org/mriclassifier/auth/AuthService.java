@@ -41,6 +41,8 @@ public final class AuthService extends VerticleBase {
     private LoginThrottle perAccount;
     private LoginThrottle perAddress;
     private LoginBackoff perClient;
+    /** This service's id in the cluster's login events. */
+    private final String origin = UUID.randomUUID().toString();
 
     public AuthService(PasswordWork passwords, TokenIssuer tokens) {
         this.passwords = passwords;
@@ -57,6 +59,8 @@ public final class AuthService extends VerticleBase {
         perClient = new LoginBackoff(auth.getInteger("login_free_failures", 3),
                 auth.getInteger("login_first_delay_ms", 1000), auth.getInteger("login_max_delay_seconds", 900) * 1000L,
                 window, 100_000);
+        // other api nodes' checked logins (a clustered consumer; in one process only this node's, which it skips)
+        vertx.eventBus().<JsonObject>consumer(Addresses.AUTH_EVENTS_ATTEMPT, event -> elsewhere(event.body()));
         return Future.all(
                 Services.serve(vertx.eventBus(), Addresses.AUTH_LOGIN, this::login),
                 Services.serve(vertx.eventBus(), Addresses.AUTH_PRINCIPAL, this::principal));
@@ -88,12 +92,14 @@ public final class AuthService extends VerticleBase {
                 .compose(found -> check(found, password))
                 .compose(user -> {
                     if (user.isEmpty()) {
+                        attempted("failure", accountKey, address);
                         publish(command, null, "failure");
                         return Future.failedFuture(new ServiceException(401, INVALID_CREDENTIALS));
                     }
                     perClient.clear(clientKey);
                     perAccount.clear(accountKey);
                     perAddress.forgetLatest(address);
+                    attempted("success", accountKey, address);
                     UserRow row = user.get();
                     publish(command, row, "success");
                     String token = tokens.issue(new TokenIssuer.TokenSubject(row.id().toString(), row.userName(),
@@ -150,6 +156,31 @@ public final class AuthService extends VerticleBase {
                     .put("role", user.role().wire()).put("hospital", user.hospital());
         }
         vertx.eventBus().publish(Addresses.AUTH_EVENTS_LOGIN, event);
+    }
+
+    /** Tells the other api nodes of a cluster how a login ended, for their backoff and ceilings. */
+    private void attempted(String outcome, String accountKey, String address) {
+        vertx.eventBus().publish(Addresses.AUTH_EVENTS_ATTEMPT, new JsonObject().put("origin", origin)
+                .put("outcome", outcome).put("account", accountKey).put("address", address));
+    }
+
+    /** Another api node's login: its failure counts here too, its success clears what it cleared there. */
+    private void elsewhere(JsonObject event) {
+        String accountKey = event.getString("account");
+        String address = event.getString("address");
+        if (origin.equals(event.getString("origin")) || accountKey == null || address == null) {
+            return;
+        }
+        String clientKey = LoginBackoff.key(accountKey, address);
+        if ("failure".equals(event.getString("outcome"))) {
+            long now = System.currentTimeMillis();
+            perClient.recordFailure(clientKey, now);
+            perAccount.recordFailure(accountKey, now);
+            perAddress.recordFailure(address, now);
+        } else if ("success".equals(event.getString("outcome"))) {
+            perClient.clear(clientKey);
+            perAccount.clear(accountKey);
+        }
     }
 
     private static OptionalLong max(OptionalLong a, OptionalLong b) {

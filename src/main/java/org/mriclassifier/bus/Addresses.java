@@ -52,6 +52,13 @@ public final class Addresses {
     public static final String INFERENCE_CLASSIFY_PREFIX = "mri.inference.classify.";
     /** Published by every inference node each {@code cluster.heartbeat_ms}: its node id, model version, and when it leaves. */
     public static final String INFERENCE_EVENTS_HEARTBEAT = "mri.inference.events.heartbeat";
+    /**
+     * Published by an api node after each checked login: {origin, outcome, account, address}; the other api nodes
+     * count its failures (and clear them on a success) in their own backoff and ceilings, so a guesser gains nothing
+     * by spreading attempts over the nodes behind a load balancer. Not named {@code *.events.*} on purpose: it carries
+     * the email tried, so the event-bus bridge counts it among the addresses it never opens.
+     */
+    public static final String AUTH_EVENTS_ATTEMPT = "auth.login.attempted";
     /** Published by the node that activated a model version: inference nodes switch to it. */
     public static final String MODELS_EVENTS_ACTIVATED = "models.events.activated";
 

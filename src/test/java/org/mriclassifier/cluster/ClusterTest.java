@@ -102,6 +102,8 @@ class ClusterTest {
         env.put("MRI_CLUSTER_KEYSTORE_PASSWORD", keys.password);
         env.put("MRI_HTTP_INSTANCES", "1");
         env.put("MRI_AUTH_BCRYPT_COST", "12");
+        // a client past its free failures waits long enough for the test to see it on the other node
+        env.put("MRI_AUTH_LOGIN_FIRST_DELAY_MS", "60000");
         return env;
     }
 
@@ -324,6 +326,23 @@ class ClusterTest {
         assertEquals(Map.of(201, 32), statuses.entrySet().stream()
                 .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().get())), "answers: " + statuses);
         awaitInferenceNodes(clientA, 2, apiA);
+    }
+
+    @Test
+    @Order(7)
+    @DisplayName("failed logins spread over two api nodes count together: past the free ones, the next attempt on either waits")
+    void loginBackoffIsShared() throws Exception {
+        JsonObject guess = new JsonObject().put("email", "guess" + System.nanoTime() + "@test.example")
+                .put("password", "not the password");
+        for (WebClient client : List.of(clientA, clientA, clientB, clientB)) {
+            HttpResponse<Buffer> refused = await(client.post("/login").sendJsonObject(guess), 60);
+            assertEquals(401, refused.statusCode(), refused.bodyAsString());
+        }
+        Thread.sleep(500);
+        // four failures in all, two on each node: each node alone would still let a fourth one through
+        HttpResponse<Buffer> waiting = await(clientA.post("/login").sendJsonObject(guess), 60);
+        assertEquals(429, waiting.statusCode(), waiting.bodyAsString());
+        assertNotNull(waiting.getHeader("Retry-After"));
     }
 
     @Test
