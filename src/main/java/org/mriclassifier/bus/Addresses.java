@@ -59,6 +59,11 @@ public final class Addresses {
      * the email tried, so the event-bus bridge counts it among the addresses it never opens.
      */
     public static final String AUTH_EVENTS_ATTEMPT = "auth.login.attempted";
+    /**
+     * {version} → the registered version's folder as a zip ({@code Buffer}), from a node that holds it (the api nodes):
+     * an inference node that lacks the version it must serve fetches it here, then checks it as an upload is checked.
+     */
+    public static final String MODELS_BUNDLE = "models.bundle";
     /** Published by the node that activated a model version: inference nodes switch to it. */
     public static final String MODELS_EVENTS_ACTIVATED = "models.events.activated";
 

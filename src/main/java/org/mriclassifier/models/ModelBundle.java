@@ -103,6 +103,20 @@ public final class ModelBundle {
         return modelFolder(root);
     }
 
+    /** The folder's files zipped, their names relative to it (as {@link #unpack} reads them back): for another node. */
+    public static byte[] zip(Path folder) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(bytes);
+             Stream<Path> walk = Files.walk(folder)) {
+            for (Path file : walk.filter(Files::isRegularFile).sorted().toList()) {
+                out.putNextEntry(new ZipEntry(folder.relativize(file).toString().replace('\\', '/')));
+                Files.copy(file, out);
+                out.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
     /** The folder with model.json: the zip's root, or its only folder. */
     private static Path modelFolder(Path root) throws Refused, IOException {
         if (Files.isRegularFile(root.resolve(ModelDescriptor.FILE_NAME))) {

@@ -143,13 +143,13 @@ public final class ModelRegistry {
                         return Future.succeededFuture();
                     }
                     LOG.info("Serving model {}, the last one activated (the shipped one is {})", active.get(), shipped.version());
-                    if (!Files.isDirectory(folder(active.get()))) {
-                        // a node of a cluster that joined after an activation elsewhere
-                        return Future.failedFuture(new IllegalStateException("the registry's active model version "
-                                + active.get() + " is not in " + folder(active.get()) + " on this node: put its bundle there "
-                                + "(docs/DEPLOYMENT.md, Models in a cluster)"));
-                    }
-                    return lease(active.get()).map(serving::activate).mapEmpty();
+                    // a node of a cluster that joined after an activation elsewhere fetches the version first
+                    return fetchIfMissing(active.get())
+                            .recover(error -> Future.failedFuture(new IllegalStateException("the registry's active model "
+                                    + "version " + active.get() + " is not in " + folder(active.get()) + " on this node and "
+                                    + "could not be fetched from an api node (" + error.getMessage() + "): put its bundle "
+                                    + "there (docs/DEPLOYMENT.md, Models in a cluster)")))
+                            .compose(v -> lease(active.get())).map(serving::activate).mapEmpty();
                 });
     }
 
@@ -164,7 +164,7 @@ public final class ModelRegistry {
                 return Future.<Void>succeededFuture();
             }
             String previous = serving.activeDescriptor().version();
-            return lease(active.get()).map(model -> {
+            return fetchIfMissing(active.get()).compose(v -> lease(active.get())).map(model -> {
                 serving.activate(model);
                 LOG.info("Serving model {}, activated in the registry (was {})", active.get(), previous);
                 return (Void) null;
@@ -172,6 +172,46 @@ public final class ModelRegistry {
         }));
         activations = done;
         return done;
+    }
+
+    /**
+     * When this node lacks a registered version's folder (an inference node; the api node that took the upload has it):
+     * asks a node that holds it ({@code models.bundle}) for the zip, then unpacks and checks it on a worker exactly as an
+     * upload is checked (bounded unpacking, the weights' checksums, the signature, the probe image) and moves it into
+     * place. A bundle that fails a check, or names another version, is refused.
+     */
+    Future<Void> fetchIfMissing(String version) {
+        if (!ModelBundle.VERSION.matcher(version).matches()) {
+            return Future.failedFuture(ServiceException.notFound("no model version " + version + " is registered"));
+        }
+        if (Files.isDirectory(folder(version))) {
+            return Future.succeededFuture();
+        }
+        LOG.info("Model {} is not on this node: fetching it from an api node", version);
+        return vertx.eventBus().<io.vertx.core.buffer.Buffer>request(org.mriclassifier.bus.Addresses.MODELS_BUNDLE,
+                        new JsonObject().put("version", version), new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(120_000))
+                .compose(reply -> vertx.executeBlocking(() -> {
+                    Path staging = root.resolve(STAGING_PREFIX + UUID.randomUUID());
+                    try {
+                        Path unpacked = ModelBundle.unpack(new java.io.ByteArrayInputStream(reply.body().getBytes()), staging,
+                                new ModelBundle.Limits(1000, 1L << 30));
+                        try (Classifier checked = ModelBundle.check(unpacked)) {
+                            if (!version.equals(checked.descriptor().version())) {
+                                throw new IllegalStateException("the bundle fetched for " + version + " is version "
+                                        + checked.descriptor().version());
+                            }
+                        }
+                        if (!Files.isDirectory(folder(version))) {
+                            Files.move(unpacked, folder(version), StandardCopyOption.ATOMIC_MOVE);
+                        }
+                        LOG.info("Model {} fetched and checked", version);
+                        return (Void) null;
+                    } catch (ModelBundle.Refused e) {
+                        throw new IllegalStateException("the bundle fetched for " + version + " was refused: " + e.getMessage());
+                    } finally {
+                        ModelBundle.delete(staging);
+                    }
+                }, false));
     }
 
     // ---- leases ------------------------------------------------------------------------------------------

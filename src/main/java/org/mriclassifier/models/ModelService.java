@@ -64,7 +64,24 @@ public final class ModelService extends VerticleBase {
                 Services.serve(vertx.eventBus(), Addresses.MODELS_LIST, this::list),
                 Services.serve(vertx.eventBus(), Addresses.MODELS_PERFORMANCE, this::performance),
                 Services.serve(vertx.eventBus(), Addresses.MODELS_ACTIVATE, this::activate),
-                vertx.eventBus().<ModelUpload>localConsumer(Addresses.MODELS_UPLOAD, this::upload).completion()));
+                vertx.eventBus().<ModelUpload>localConsumer(Addresses.MODELS_UPLOAD, this::upload).completion(),
+                // clustered: inference nodes fetch a registered version they lack from here
+                vertx.eventBus().<JsonObject>consumer(Addresses.MODELS_BUNDLE, this::bundle).completion()));
+    }
+
+    /** A registered version's folder, zipped on a worker, for an inference node that will check it itself. */
+    private void bundle(Message<JsonObject> message) {
+        String version = message.body() == null ? null : message.body().getString("version");
+        if (version == null || !ModelBundle.VERSION.matcher(version).matches() || !Files.isDirectory(registry.folder(version))) {
+            message.fail(404, ServiceException.notFound("no model version " + version + " is held here").toWire());
+            return;
+        }
+        vertx.executeBlocking(() -> io.vertx.core.buffer.Buffer.buffer(ModelBundle.zip(registry.folder(version))), false)
+                .onSuccess(message::reply)
+                .onFailure(error -> {
+                    LOG.error("Cannot zip model {} for another node: {}", version, error.toString());
+                    message.fail(500, new ServiceException(500, "the model could not be read").toWire());
+                });
     }
 
     private Future<JsonObject> list(JsonObject command) {

@@ -253,7 +253,7 @@ class ClusterTest {
 
     @Test
     @Order(4)
-    @DisplayName("a model activated on an api node is served by every inference node within seconds, and readiness says so")
+    @DisplayName("a model uploaded and activated on an api node is fetched and served by every inference node within seconds, and readiness says so")
     void activationReachesTheInferenceNodes() throws Exception {
         String version = "cluster-" + System.currentTimeMillis();
         Path bundle = ModelBundles.copyWithVersion(version);
@@ -261,10 +261,6 @@ class ClusterTest {
                 .sendMultipartForm(MultipartForm.create().binaryFileUpload("bundle", "bundle.zip",
                         Buffer.buffer(ModelBundles.zip(bundle)), "application/zip")), 120);
         assertEquals(201, uploaded.statusCode(), uploaded.bodyAsString());
-        // what docs/DEPLOYMENT.md asks of an operator: the bundle in each inference node's registry folder too
-        for (ServerProcess node : List.of(inference1, inference2)) {
-            copyTree(bundle, Path.of(node.env.get("MRI_DATA_DIR"), "models", version));
-        }
         HttpResponse<Buffer> activated = await(clientA.post("/models/" + version + "/activate")
                 .bearerTokenAuthentication(tokenA).send(), 120);
         assertEquals(200, activated.statusCode(), activated.bodyAsString());
@@ -282,22 +278,14 @@ class ClusterTest {
         for (Object n : nodes) {
             assertEquals(version, ((JsonObject) n).getString("model_version"), nodes.encode());
         }
+        // neither inference node had the bundle: each fetched it from the api node and checked it
+        for (ServerProcess node : List.of(inference1, inference2)) {
+            assertTrue(java.nio.file.Files.isRegularFile(Path.of(node.env.get("MRI_DATA_DIR"), "models", version, "model.json")),
+                    node.tail());
+        }
         HttpResponse<Buffer> created = await(upload(clientA, tokenA, TestImages.png(seeds.getAndIncrement())), 90);
         assertEquals(201, created.statusCode(), created.bodyAsString());
         assertEquals(version, created.bodyAsJsonObject().getString("model_version"));
-    }
-
-    private static void copyTree(Path from, Path to) throws java.io.IOException {
-        try (var walk = java.nio.file.Files.walk(from)) {
-            for (Path p : walk.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (java.nio.file.Files.isDirectory(p)) {
-                    java.nio.file.Files.createDirectories(target);
-                } else {
-                    java.nio.file.Files.copy(p, target);
-                }
-            }
-        }
     }
 
     @Test
@@ -306,8 +294,7 @@ class ClusterTest {
     void drainInferenceNode() throws Exception {
         Map<String, String> env = node("inference", TestServer.freePort(), apiA.env.get("MRI_CLUSTER_MEMBERS"),
                 apiA.env.get("MRI_JWT_KEY"));
-        // a node that joins later needs the registry's active version in its folder (docs/DEPLOYMENT.md), or it does not start
-        copyTree(Path.of(inference1.env.get("MRI_DATA_DIR"), "models"), Path.of(env.get("MRI_DATA_DIR"), "models"));
+        // it joins after the activation: it fetches the active version from the api node at start
         ServerProcess third = start(env);
         awaitInferenceNodes(clientA, 3, apiA);
         Map<String, String> acknowledged = new ConcurrentHashMap<>();
