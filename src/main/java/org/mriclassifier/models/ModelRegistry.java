@@ -188,8 +188,7 @@ public final class ModelRegistry {
             return Future.succeededFuture();
         }
         LOG.info("Model {} is not on this node: fetching it from an api node", version);
-        return vertx.eventBus().<io.vertx.core.buffer.Buffer>request(org.mriclassifier.bus.Addresses.MODELS_BUNDLE,
-                        new JsonObject().put("version", version), new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(120_000))
+        return requestBundle(version, 8)
                 .compose(reply -> vertx.executeBlocking(() -> {
                     Path staging = root.resolve(STAGING_PREFIX + UUID.randomUUID());
                     try {
@@ -212,6 +211,18 @@ public final class ModelRegistry {
                         ModelBundle.delete(staging);
                     }
                 }, false));
+    }
+
+    /**
+     * Requests go round the api nodes in turn, and only those that took the upload (or fetched it) hold the folder: one
+     * that answers 404 is followed by the next, a few times.
+     */
+    private Future<io.vertx.core.eventbus.Message<io.vertx.core.buffer.Buffer>> requestBundle(String version, int tries) {
+        return vertx.eventBus().<io.vertx.core.buffer.Buffer>request(org.mriclassifier.bus.Addresses.MODELS_BUNDLE,
+                        new JsonObject().put("version", version), new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(120_000))
+                .recover(error -> tries > 1 && error instanceof io.vertx.core.eventbus.ReplyException reply
+                        && reply.failureType() == io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE && reply.failureCode() == 404
+                        ? requestBundle(version, tries - 1) : Future.failedFuture(error));
     }
 
     // ---- leases ------------------------------------------------------------------------------------------
