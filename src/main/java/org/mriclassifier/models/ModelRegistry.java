@@ -147,7 +147,8 @@ public final class ModelRegistry {
                     return fetchIfMissing(active.get())
                             .recover(error -> Future.failedFuture(new IllegalStateException("the registry's active model "
                                     + "version " + active.get() + " is not in " + folder(active.get()) + " on this node and "
-                                    + "could not be fetched from an api node (" + error.getMessage() + "): put its bundle "
+                                    + "could not be fetched from an api node (" + (error instanceof io.vertx.core.eventbus.ReplyException
+                                    ? org.mriclassifier.bus.Services.asReplyFailure(error).detail() : error.getMessage()) + "): put its bundle "
                                     + "there (docs/DEPLOYMENT.md, Models in a cluster)")))
                             .compose(v -> lease(active.get())).map(serving::activate).mapEmpty();
                 });
