@@ -27,6 +27,19 @@ public final class TrainedModel implements AutoCloseable {
     /** Builds a fresh network and trains it on {@code fit}, picking the epoch on {@code tuning} when it is not empty. */
     public static TrainedModel train(Architecture architecture, PreprocessSpec spec, HyperParameters hyper,
                                      List<Sample> fit, List<Sample> tuning, int threads) {
+        return train(architecture, spec, hyper, fit, tuning, threads, null);
+    }
+
+    /**
+     * As {@link #train(Architecture, PreprocessSpec, HyperParameters, List, List, int)}, but starting from the weights of
+     * {@code initial} (fine-tuning) when it is not null: the graph is built from the same recipe, so its variables carry
+     * the same names as the source's SavedModel checkpoint, which is restored over the fresh initialisation (the
+     * network's weights and the optimiser's moments alike).
+     *
+     * @throws IllegalArgumentException when the source's variables do not fit the graph (another recipe)
+     */
+    public static TrainedModel train(Architecture architecture, PreprocessSpec spec, HyperParameters hyper,
+                                     List<Sample> fit, List<Sample> tuning, int threads, FineTuneSource initial) {
         TrainingGraph graph = TrainingGraph.build(architecture, spec, hyper);
         ConfigProto config = ConfigProto.newBuilder()
                 .setIntraOpParallelismThreads(threads)
@@ -35,6 +48,9 @@ public final class TrainedModel implements AutoCloseable {
         Session session = new Session(graph.graph(), config);
         try {
             session.initialize();
+            if (initial != null) {
+                restore(session, initial);
+            }
             TrainingResult result = new Trainer(graph, spec, hyper).train(session, fit, tuning);
             return new TrainedModel(graph, session, spec, result);
         } catch (RuntimeException e) {
@@ -42,6 +58,23 @@ public final class TrainedModel implements AutoCloseable {
             graph.close();
             throw e;
         }
+    }
+
+    private static void restore(Session session, FineTuneSource initial) {
+        try {
+            session.restore(initial.variablesPrefix().toString());
+        } catch (org.tensorflow.exceptions.TensorFlowException e) {
+            throw new IllegalArgumentException("--fine-tune-from " + initial.dir() + ": its variables do not fit a " + initial.architecture().name()
+                    + " graph built from its model.json (a model from another version of train?): " + firstLine(e.getMessage()));
+        }
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        int end = message.indexOf('\n');
+        return end < 0 ? message : message.substring(0, end);
     }
 
     /** Multiply-adds per image: half the network's FLOPs. */
