@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,8 +46,12 @@ class FineTuneTest {
     }
 
     static int train(String... args) {
+        return train(new java.io.StringWriter(), args);
+    }
+
+    static int train(java.io.StringWriter err, String... args) {
         CommandLine line = new CommandLine(new TrainCommand());
-        line.setErr(new PrintWriter(new ByteArrayOutputStream(), true));
+        line.setErr(new PrintWriter(err, true));
         return line.execute(args);
     }
 
@@ -115,14 +118,21 @@ class FineTuneTest {
     @DisplayName("refuses a recipe that contradicts the source, a folder that is no model, and 'active' without --from-db")
     void refusesWhatCannotBeRestored() throws Exception {
         String[] base = {"--data", data.toString(), "--epochs", "1", "--threads", "2", "--near-duplicate-distance", "-1"};
-        List<String[]> refused = List.of(
+        Map<String, String[]> refused = Map.of(
+                "drop --arch bncnn (the model is seed)",
                 new String[] {"--fine-tune-from", source.toString(), "--arch", "bncnn", "--out", workspace.resolve("r1").toString()},
+                "drop --input-size 48 (the model's is 32)",
                 new String[] {"--fine-tune-from", source.toString(), "--input-size", "48", "--out", workspace.resolve("r2").toString()},
+                "not a model folder",
                 new String[] {"--fine-tune-from", data.toString(), "--out", workspace.resolve("r3").toString()},
+                "it needs --from-db",
                 new String[] {"--fine-tune-from", "active", "--out", workspace.resolve("r4").toString()});
-        for (String[] extra : refused) {
+        for (Map.Entry<String, String[]> e : refused.entrySet()) {
+            String[] extra = e.getValue();
             String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(base), java.util.Arrays.stream(extra)).toArray(String[]::new);
-            assertNotEquals(0, train(args), String.join(" ", extra));
+            java.io.StringWriter err = new java.io.StringWriter();
+            assertNotEquals(0, train(err, args), String.join(" ", extra));
+            assertTrue(err.toString().contains(e.getKey()), "says why: " + err);
             Path out = Path.of(extra[extra.length - 1]);
             assertTrue(!Files.exists(out.resolve("model.json")), "nothing written for " + String.join(" ", extra));
         }
