@@ -113,7 +113,7 @@ def markdown(results):
                  results["active_model"], results["active_version"], results["hospital_h"], results["hospital_a"],
                  results["imported"]["A"], results["hospital_h"], results["imported"]["H"]), ""]
     lines += ["What the held-out rows can and cannot say: train --from-db splits each hospital's confirmed rows by "
-              "near-duplicate groups and holds 20% out; the candidate never trained on them. The active model, though, was "
+              "near-duplicate groups and holds 20%% out; the candidate never trained on them. The active model, though, was "
               "trained on (nearly) all of `%s`, so hospital A's held-out rows are its training images and A's 'before' is "
               "optimistic; A's 'after' is the fine-tuned candidate, whose starting weights saw them too. A 'holds' on A says "
               "the fine-tuning did not make the model forget A, not how either does on an unseen A. There is no validation "
@@ -157,7 +157,12 @@ def markdown(results):
         lines.append("| %s | %s | %s | %s | %s | %s |" % (h, f["n"], fmt(f, "sensitivity"), fmt(f, "specificity"), fmt(f, "accuracy"), fmt(f, "auc")))
     lines += ["", "These rows include the ones the candidate trained on, so they are the before picture only; the "
               "before/after comparison is the held-out table above.", "",
-              "## The registry after training", "", "```json", json.dumps(results["registry"], indent=2), "```", ""]
+              "## The registry and the server after training", "",
+              "GET /models (a new start of the server on the same data directory):", "", "```json",
+              json.dumps(results["registry"], indent=2), "```", "",
+              "Served, rolled back (POST /models/{previous}/activate) and activated again, then one of H's tumor slices (a demonstration, not a measurement: it may be a training row) "
+              "uploaded (POST /MRI) and classified by the served version:", "", "```json",
+              json.dumps(results.get("server_checks"), indent=2), "```", ""]
     return "\n".join(lines)
 
 
@@ -177,7 +182,14 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--work", default=None, help="data directory, logs and candidates (default: a new /tmp folder)")
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "results", "issue-14"))
+    parser.add_argument("--render", metavar="JSON", help="only write lifecycle.md again from a run's lifecycle.json")
     args = parser.parse_args()
+    if args.render:
+        with open(args.render) as f:
+            rendered = markdown(json.load(f))
+        with open(os.path.join(os.path.dirname(args.render), "lifecycle.md"), "w") as f:
+            f.write(rendered)
+        return
     work = os.path.abspath(args.work) if args.work else "/tmp/mri-lifecycle-" + datetime.datetime.utcnow().strftime("%Y%m%dT%H%M%SZ")
     if os.path.exists(os.path.join(work, "data")):
         raise SystemExit(work + "/data exists: the run needs a fresh data directory")
@@ -261,7 +273,7 @@ def main():
             checks["reactivate"] = post(server, token, "/models/%s/activate" % served)[0]
             checks["after_reactivate"] = next(i["version"] for i in get_json(server, token, "/models")["items"] if i.get("active"))
         row = upload(server, token, image, "H-upload")
-        checks["upload"] = {k: row.get(k) for k in ("model_version", "class", "probability", "unfamiliar")}
+        checks["upload"] = {k: row.get(k) for k in ("model_version", "prediction", "probability", "unfamiliar")}
         results["server_checks"] = checks
     finally:
         server.stop()

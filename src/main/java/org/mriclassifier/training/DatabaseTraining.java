@@ -53,7 +53,7 @@ public final class DatabaseTraining {
         try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties());
              PreparedStatement s = c.prepareStatement("""
                      SELECT m.id, m.hospital, m.label, i.bytes FROM mri m JOIN mri_image i ON i.mri_id = m.id
-                     WHERE m.class_confirmed AND m.label IS NOT NULL ORDER BY m.hospital, m.id""")) {
+                     WHERE m.class_confirmed AND m.label IS NOT NULL ORDER BY m.hospital, m.image_sha256""")) {
             s.setFetchSize(256);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {

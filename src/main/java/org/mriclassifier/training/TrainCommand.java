@@ -81,7 +81,7 @@ public final class TrainCommand implements Callable<Integer> {
             + "tenth of its own. Give fewer --epochs.")
     String fineTuneFrom;
 
-    @Option(names = "--replay", paramLabel = "K", defaultValue = "2", description = "With --fine-tune-from, --from-db and --hospital: "
+    @Option(names = "--replay", paramLabel = "K", defaultValue = "4", description = "With --fine-tune-from, --from-db and --hospital: "
             + "besides the target hospitals' training rows, K times as many training rows drawn from the other hospitals, so "
             + "that the model keeps what it knew there (default: ${DEFAULT-VALUE}; all of them when there are fewer).")
     double replay;
