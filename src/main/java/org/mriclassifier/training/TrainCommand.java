@@ -64,7 +64,7 @@ public final class TrainCommand implements Callable<Integer> {
             + "hospital's held-out rows, more than this (default: ${DEFAULT-VALUE}).")
     double minGain;
 
-    @Option(names = "--margin", defaultValue = "0.02", description = "With --from-db: accuracy and sensitivity the candidate may lose "
+    @Option(names = "--margin", defaultValue = "0.02", description = "With --from-db: accuracy, sensitivity and specificity the candidate may lose "
             + "on any other hospital and on --validation-data, at most (default: ${DEFAULT-VALUE}).")
     double margin;
 
@@ -565,7 +565,7 @@ public final class TrainCommand implements Callable<Integer> {
                     .put("candidate", modelVersion).put("candidate_dir", out.toString()).put("active", activeVersion)
                     .put("targets", new io.vertx.core.json.JsonArray(new ArrayList<>(targets)))
                     .put("min_gain", minGain).put("margin", margin)
-                    .put("rule", "better accuracy on every target hospital's held-out rows; elsewhere accuracy and sensitivity lose at most the margin")
+                    .put("rule", "better accuracy on every target hospital's held-out rows; elsewhere accuracy, sensitivity and specificity lose at most the margin")
                     .put("fine_tuned_from", source == null ? null : new io.vertx.core.json.JsonObject(source.summary()))
                     .put("replay", replayCounts == null ? null : new io.vertx.core.json.JsonObject(replayCounts))
                     .put("groups", groups)

@@ -91,6 +91,11 @@ class FineTuneFromDatabaseTest {
         assertEquals(Math.min(target, replay.getInteger("otherTrainingRows")), replayed, replay.encode());
         assertTrue(report.getBoolean("promoted"), report.encodePrettily());
         assertEquals(java.util.Set.of("new-H", "old-H"), report.getJsonObject("groups").fieldNames());
+        // the shipped model calls every drawn slice a tumor; two slow epochs from its weights learn the drawn task
+        JsonObject newH = report.getJsonObject("groups").getJsonObject("new-H");
+        double before = newH.getJsonObject("active").getJsonObject("accuracy").getDouble("value");
+        double after = newH.getJsonObject("candidate").getJsonObject("accuracy").getDouble("value");
+        assertTrue(after > before + 0.2, "held-out accuracy on the target " + before + " -> " + after);
 
         // the candidate keeps the active model's graph and input, at a tenth of its learning rate, on exactly those rows
         ModelDescriptor tuned = ModelDescriptors.read(out);
