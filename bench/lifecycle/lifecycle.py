@@ -83,7 +83,8 @@ def train_args(args, version, out, fine_tune, seed=42, promote=True):
               "--model-version", version, "--out", out]
     if fine_tune:
         return common + ["--fine-tune-from", "active", "--epochs", str(args.epochs), "--patience", str(args.patience),
-                         "--replay", str(args.replay)] + ([] if promote else ["--no-promote"])
+                         "--replay", str(args.replay)] + (["--threshold-on-targets"] if args.threshold_on_targets else []) \
+            + ([] if promote else ["--no-promote"])
     # version 4's recipe from scratch on every confirmed row (the comparison: what fine-tuning saves)
     return common + ["--arch", "seed", "--input-size", "48", "--channels", "1", "--standardize", "--learning-rate", "0.0005",
                      "--epochs", str(args.scratch_epochs), "--patience", "10", "--no-promote"]
@@ -180,6 +181,8 @@ def main():
     parser.add_argument("--repeat-seeds", default="7,11",
                         help="fine-tune again (--no-promote) with these seeds: other held-out splits, other draws ('' = none)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threshold-on-targets", action="store_true",
+                        help="the fine-tuned candidates choose their threshold on H's tuning rows only")
     parser.add_argument("--work", default=None, help="data directory, logs and candidates (default: a new /tmp folder)")
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "results", "issue-14"))
     parser.add_argument("--render", metavar="JSON", help="only write lifecycle.md again from a run's lifecycle.json")

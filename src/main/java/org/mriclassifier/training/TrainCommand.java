@@ -81,6 +81,11 @@ public final class TrainCommand implements Callable<Integer> {
             + "tenth of its own. Give fewer --epochs.")
     String fineTuneFrom;
 
+    @Option(names = "--threshold-on-targets", description = "With --from-db, --hospital and --target-sensitivity: choose the "
+            + "threshold on the target hospitals' tuning rows only, not on the whole tuning split (the rule still checks every "
+            + "other hospital at that threshold).")
+    boolean thresholdOnTargets;
+
     @Option(names = "--replay", paramLabel = "K", defaultValue = "4", description = "With --fine-tune-from, --from-db and --hospital: "
             + "besides the target hospitals' training rows, K times as many training rows drawn from the other hospitals, so "
             + "that the model keeps what it knew there (default: ${DEFAULT-VALUE}; all of them when there are fewer).")
@@ -106,12 +111,18 @@ public final class TrainCommand implements Callable<Integer> {
     /** From --fine-tune-from, once resolved: the weights and recipe training starts from (null: from scratch). */
     private FineTuneSource source;
 
+    /** With --threshold-on-targets: the data sets ("db:" + hospital) whose tuning rows choose the threshold (null: all). */
+    private java.util.Set<String> thresholdDatasets;
+
     /** With fine-tuning on target hospitals: how many rows of each kind the training side drew (null otherwise). */
     private Map<String, Object> replayCounts;
 
     @Override
     public Integer call() throws Exception {
         requireEmpty(out);
+        if (thresholdOnTargets && !fromDb) {
+            throw new IllegalArgumentException("--threshold-on-targets chooses the threshold on target hospitals' rows: it needs --from-db");
+        }
         if (fromDb) {
             if (data.hasDataDirs() || !options.leaveOut.isEmpty() || options.folds > 0) {
                 throw new IllegalArgumentException("--from-db trains from the database: no --data, --leave-out or --folds with it");
@@ -387,11 +398,26 @@ public final class TrainCommand implements Callable<Integer> {
             if (!(target > 0 && target <= 1)) {
                 throw new IllegalArgumentException("--target-sensitivity must lie in (0, 1], not " + target);
             }
-            threshold = Math.min(0.999, Math.max(1e-4, OperatingPoints.thresholdForSensitivity(tuningLabels, after, target)));
-            BinaryMetrics at = BinaryMetrics.of(tuningLabels, after, threshold);
-            operatingPoint = new ModelDescriptor.OperatingPoint(target, threshold, at.sensitivity(), at.specificity(), tuning.size());
-            LOG.info("Threshold {} for sensitivity {} on the tuning split: sensitivity {}, specificity {}", threshold, target,
-                    at.sensitivity(), at.specificity());
+            int[] labels = tuningLabels;
+            float[] scores = after;
+            if (thresholdDatasets != null) {
+                // only the target hospitals' tuning rows choose it: the threshold is set where the new scanner's tumors lie
+                int[] members = java.util.stream.IntStream.range(0, tuning.size())
+                        .filter(i -> thresholdDatasets.contains(tuning.get(i).dataset())).toArray();
+                if (members.length == 0 || java.util.Arrays.stream(members).noneMatch(i -> tuningLabels[i] == 1)) {
+                    throw new IllegalArgumentException("--threshold-on-targets: the tuning split holds no tumor of the target hospitals");
+                }
+                labels = java.util.Arrays.stream(members).map(i -> tuningLabels[i]).toArray();
+                scores = new float[members.length];
+                for (int j = 0; j < members.length; j++) {
+                    scores[j] = after[members[j]];
+                }
+            }
+            threshold = Math.min(0.999, Math.max(1e-4, OperatingPoints.thresholdForSensitivity(labels, scores, target)));
+            BinaryMetrics at = BinaryMetrics.of(labels, scores, threshold);
+            operatingPoint = new ModelDescriptor.OperatingPoint(target, threshold, at.sensitivity(), at.specificity(), labels.length);
+            LOG.info("Threshold {} for sensitivity {} on {} tuning images{}: sensitivity {}, specificity {}", threshold, target, labels.length,
+                    thresholdDatasets == null ? "" : " of the target hospitals", at.sensitivity(), at.specificity());
         }
 
         List<Sample> fitImages = sides.fit().stream().distinct().toList();
@@ -527,6 +553,12 @@ public final class TrainCommand implements Callable<Integer> {
             List<Sample> heldOut = prepared.select(split.heldOut());
             java.util.Set<String> targets = new java.util.TreeSet<>(hospitals.isEmpty()
                     ? rows.stream().map(DatabaseTraining.Row::hospital).toList() : hospitals);
+            if (thresholdOnTargets) {
+                if (hospitals.isEmpty() || options.targetSensitivity == null) {
+                    throw new IllegalArgumentException("--threshold-on-targets needs --hospital and --target-sensitivity");
+                }
+                thresholdDatasets = new java.util.TreeSet<>(hospitals.stream().map(h -> "db:" + h).toList());
+            }
             int[] trainIndices = source != null && !hospitals.isEmpty()
                     ? withReplay(prepared, split.train(), targets, rowOf, hyper.seed()) : split.train();
             Sides sides = sides(prepared, trainIndices, hyper);
@@ -773,6 +805,9 @@ public final class TrainCommand implements Callable<Integer> {
         hyperParameters.put("augmentation", hyper.augment());
         hyperParameters.put("standardize", hyper.standardize());
         hyperParameters.put("targetSensitivity", options.targetSensitivity);
+        if (thresholdDatasets != null) {
+            hyperParameters.put("thresholdOn", List.copyOf(thresholdDatasets));
+        }
         hyperParameters.put("unfamiliarPercentile", options.unfamiliarPercentile);
         hyperParameters.put("oversample", options.oversample);
         if (source != null) {

@@ -107,5 +107,20 @@ class FineTuneFromDatabaseTest {
         assertEquals(target + replayed, tuned.training().trainImages());
         assertEquals(1, TrainFromDatabaseTest.registered(server, "ft-1"));
         ModelBundle.check(Path.of(server.config.getString("data_dir"), "models", "ft-1")).close();
+
+        // the threshold chosen on the target's tuning rows only: fewer images than the whole tuning split choose it
+        StringWriter without = new StringWriter();
+        assertNotEquals(0, train(server, without, "--hospital", "new-H", "--threshold-on-targets", "--model-version", "ft-2",
+                "--out", workspace.resolve("no-target-sensitivity").toString()));
+        assertTrue(without.toString().contains("--threshold-on-targets needs --hospital and --target-sensitivity"), without.toString());
+        Path onTargets = workspace.resolve("on-targets");
+        assertEquals(0, train(server, err, "--hospital", "new-H", "--tuning-split", "0.3", "--target-sensitivity", "0.9",
+                "--threshold-on-targets", "--no-promote", "--model-version", "ft-3", "--out", onTargets.toString()), err.toString());
+        ModelDescriptor third = ModelDescriptors.read(onTargets);
+        assertEquals(List.of("db:new-H"), third.training().hyperParameters().get("thresholdOn"));
+        int tuningRows = third.training().tuningImages();
+        int chosenOn = third.operatingPoint().tuningImages();
+        assertTrue(chosenOn > 0 && chosenOn < tuningRows, chosenOn + " of " + tuningRows + " tuning images chose the threshold");
+        assertEquals(third.decisionThreshold(), third.operatingPoint().threshold());
     }
 }
