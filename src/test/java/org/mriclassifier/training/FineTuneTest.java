@@ -98,6 +98,21 @@ class FineTuneTest {
     }
 
     @Test
+    @DisplayName("restores an older model's network variables by name when its checkpoint lacks the current graph's optimiser slots (model/seed)")
+    void restoresAnOlderModelByName() throws Exception {
+        Path older = Path.of("model", "seed");
+        Path tuned = workspace.resolve("from-seed");
+        assertEquals(0, train("--data", data.toString(), "--fine-tune-from", older.toString(), "--epochs", "1", "--batch", "16",
+                "--learning-rate", "1e-12", "--validation-split", "0.25", "--seed", "6", "--threads", "2",
+                "--near-duplicate-distance", "-1", "--out", tuned.toString()));
+        ModelDescriptor descriptor = org.mriclassifier.inference.ModelDescriptors.read(tuned);
+        assertEquals(org.mriclassifier.inference.ModelDescriptors.read(older).preprocessing(), descriptor.preprocessing());
+        PreparedData prepared = PreparedData.load(List.of(data), -1, 2, descriptor.preprocessing());
+        List<Sample> some = prepared.samples().subList(0, 24);
+        assertArrayEquals(scores(older, some), scores(tuned, some), 1e-4f, "the network's weights are model/seed's");
+    }
+
+    @Test
     @DisplayName("fine-tuning at its default rate (a tenth of the source's) trains and keeps the source's answers' quality on the drawn task")
     void fineTunesAtATenthOfTheRate() throws Exception {
         Path tuned = workspace.resolve("tuned");
