@@ -239,6 +239,9 @@ def main():
     parser.add_argument("--compare-only", action="store_true", help="only the side-by-side comparison (with --peer)")
     parser.add_argument("--compare-duration", default="15s")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds of each side-by-side scenario")
+    parser.add_argument("--compare-warmup", default="5s",
+                        help="an unmeasured upload round for each server before the side-by-side rounds (JIT, caches, "
+                             "connections); 0 for none")
     parser.add_argument("--peer-port", type=int, default=5055)
     parser.add_argument("--distinct-images", type=int, default=0,
                         help="use this many images, evenly spread over the folder (0: all of them)")
@@ -506,6 +509,12 @@ def side_by_side(server, admin, peer, args, out, image_list, token_file, extra):
         rows[name][who].append(result)
         print("%s: %s" % (label, json.dumps(result)), flush=True)
 
+    if args.compare_warmup not in ("0", "0s", ""):
+        # both servers equally: the first measured round must not be the one where our JIT compiles the upload path
+        # or where the stand-in's workers import and warm their caches
+        wrk(upload, [image_list, token_file, "sbswarm"], 32, args.compare_warmup, server.base, "/MRI", out, "warmup-upload-ours")
+        wrk(upload, [image_list, "none", "peerwarm", "polite", "image"], 32, args.compare_warmup, peer.base, "/MRI", out,
+            "warmup-upload-peer")
     for r in range(args.rounds):
         run("upload_c32", "ours", server, upload, [image_list, token_file, "sbs%d" % r], 32)
         run("upload_c32", "peer", peer, upload, [image_list, "none", "peer%d" % r, "polite", "image"], 32)

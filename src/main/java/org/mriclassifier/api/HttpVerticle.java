@@ -119,7 +119,8 @@ public final class HttpVerticle extends VerticleBase {
         OperationsRoutes operations = new OperationsRoutes(readiness, contractText, Buffer.buffer(SwaggerUi.PAGE), registry);
         new AuthRoutes().mount(rb);
         new UserRoutes(principals).mount(rb);
-        new MriRoutes(config().getJsonObject("vision").getLong("max_image_bytes", 10L << 20), uploads, pool, images).mount(rb);
+        new MriRoutes(config().getJsonObject("vision").getLong("max_image_bytes", 10L << 20), uploads, pool, images,
+                config().getJsonObject("mri").getInteger("max_concurrent_exports", 2)).mount(rb);
         operations.mount(rb);
         WebPage page = new WebPage();
         page.mount(rb);

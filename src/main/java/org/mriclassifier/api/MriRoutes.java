@@ -12,6 +12,7 @@ import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.bus.Services;
 import io.vertx.sqlclient.Pool;
 import java.time.Instant;
+import java.util.List;
 import org.mriclassifier.auth.Actor;
 import org.mriclassifier.mri.MriExport;
 import org.mriclassifier.mri.images.ImageStore;
@@ -33,6 +34,10 @@ final class MriRoutes {
 
     private static final Logger LOG = LoggerFactory.getLogger(MriRoutes.class);
 
+    private static final String EXPORT_SLOTS = "mri.export.slots";
+    private static final long EXPORT_RETRY_AFTER_SECONDS = 10;
+
+    private final int maxExports;
     private final long maxImageBytes;
     private final UploadBudget uploads;
     private final Pool pool;
@@ -42,7 +47,11 @@ final class MriRoutes {
      * @param pool   the shared pool: the export streams from a database cursor here, not over the event bus
      * @param images where the export reads the images from
      */
-    MriRoutes(long maxImageBytes, UploadBudget uploads, Pool pool, ImageStore images) {
+    MriRoutes(long maxImageBytes, UploadBudget uploads, Pool pool, ImageStore images, int maxExports) {
+        if (maxExports < 1) {
+            throw new IllegalArgumentException("mri.max_concurrent_exports must be at least 1, not " + maxExports);
+        }
+        this.maxExports = maxExports;
         this.maxImageBytes = maxImageBytes;
         this.uploads = uploads;
         this.pool = pool;
@@ -132,6 +141,14 @@ final class MriRoutes {
             ctx.fail(e);
             return;
         }
+        Runnable release = claimExportSlot(ctx.vertx());
+        if (release == null) {
+            new Problem(429, "Too many exports are running on this server (at most " + maxExports
+                    + " at a time, each holds a database connection while it streams): try again later", List.of(),
+                    EXPORT_RETRY_AFTER_SECONDS).send(ctx);
+            return;
+        }
+        ctx.response().closeHandler(closed -> release.run());
         ctx.vertx().eventBus().publish(Addresses.MRI_EVENTS_ACCESSED, new JsonObject()
                 .put("action", "mri.export").putNull("id").put("hospital", request.query().hospital())
                 .put("actor", actor.toJson()).put("at", Instant.now().toString()));
@@ -141,6 +158,7 @@ final class MriRoutes {
                 .putHeader("Cache-Control", "no-store")
                 .putHeader("X-Content-Type-Options", "nosniff");
         MriExport.run(pool, images, request, response).onComplete(result -> {
+            release.run();
             if (result.succeeded()) {
                 response.end();
             } else if (!response.headWritten()) {
@@ -150,6 +168,32 @@ final class MriRoutes {
                 response.reset();
             }
         });
+    }
+
+    /**
+     * One of the server's export slots (shared by every HTTP verticle instance through the Vert.x instance's local
+     * map), or null when all are taken. The returned action frees the slot, once however often it runs.
+     */
+    private Runnable claimExportSlot(io.vertx.core.Vertx vertx) {
+        io.vertx.core.shareddata.LocalMap<String, Integer> slots = vertx.sharedData().getLocalMap(EXPORT_SLOTS);
+        boolean[] granted = {false};
+        slots.compute("running", (key, running) -> {
+            int now = running == null ? 0 : running;
+            if (now >= maxExports) {
+                return now;
+            }
+            granted[0] = true;
+            return now + 1;
+        });
+        if (!granted[0]) {
+            return null;
+        }
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        return () -> {
+            if (released.compareAndSet(false, true)) {
+                slots.compute("running", (key, running) -> running == null || running <= 1 ? 0 : running - 1);
+            }
+        };
     }
 
     private void getMri(RoutingContext ctx) {

@@ -53,7 +53,7 @@ public final class DatabaseTraining {
         try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties());
              PreparedStatement s = c.prepareStatement("""
                      SELECT m.id, m.hospital, m.label, i.bytes FROM mri m JOIN mri_image i ON i.mri_id = m.id
-                     WHERE m.class_confirmed AND m.label IS NOT NULL ORDER BY m.hospital, m.id""")) {
+                     WHERE m.class_confirmed AND m.label IS NOT NULL ORDER BY m.hospital, m.image_sha256""")) {
             s.setFetchSize(256);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
@@ -141,7 +141,7 @@ public final class DatabaseTraining {
 
     /**
      * The rule: promote only when the candidate is better (accuracy higher by more than {@code minGain}) on every
-     * target group with rows, and no other group loses more than {@code margin} of accuracy or of sensitivity.
+     * target group with rows, and no other group loses more than {@code margin} of accuracy, sensitivity or specificity.
      * Each group's verdict is written into its entry.
      *
      * @return true to promote
@@ -170,16 +170,24 @@ public final class DatabaseTraining {
                 entry.put("verdict", better ? "better" : "not better (accuracy gain " + round(gain) + ", needs more than " + minGain + ")");
                 promote &= better;
             } else {
-                JsonObject a = entry.getJsonObject("active").getJsonObject("sensitivity");
-                JsonObject c = entry.getJsonObject("candidate").getJsonObject("sensitivity");
-                double sensitivityLoss = a == null || c == null ? 0 : a.getDouble("value") - c.getDouble("value");
-                boolean holds = -gain <= margin && sensitivityLoss <= margin;
+                double sensitivityLoss = loss(entry, "sensitivity");
+                // a hospital's healthy patients count too: more false alarms there is worse for it, whatever its accuracy
+                double specificityLoss = loss(entry, "specificity");
+                boolean holds = -gain <= margin && sensitivityLoss <= margin && specificityLoss <= margin;
                 entry.put("verdict", holds ? "holds (within " + margin + ")"
-                        : "worse beyond the margin " + margin + " (accuracy " + round(gain) + ", sensitivity " + round(-sensitivityLoss) + ")");
+                        : "worse beyond the margin " + margin + " (accuracy " + round(gain) + ", sensitivity " + round(-sensitivityLoss)
+                        + ", specificity " + round(-specificityLoss) + ")");
                 promote &= holds;
             }
         }
         return promote;
+    }
+
+    /** How much of a proportion the candidate loses against the active model (0 when either has none, e.g. no tumors). */
+    private static double loss(JsonObject entry, String name) {
+        JsonObject a = entry.getJsonObject("active").getJsonObject(name);
+        JsonObject c = entry.getJsonObject("candidate").getJsonObject(name);
+        return a == null || c == null ? 0 : a.getDouble("value") - c.getDouble("value");
     }
 
     private static double value(JsonObject figures, String name) {

@@ -64,7 +64,7 @@ public final class TrainCommand implements Callable<Integer> {
             + "hospital's held-out rows, more than this (default: ${DEFAULT-VALUE}).")
     double minGain;
 
-    @Option(names = "--margin", defaultValue = "0.02", description = "With --from-db: accuracy and sensitivity the candidate may lose "
+    @Option(names = "--margin", defaultValue = "0.02", description = "With --from-db: accuracy, sensitivity and specificity the candidate may lose "
             + "on any other hospital and on --validation-data, at most (default: ${DEFAULT-VALUE}).")
     double margin;
 
@@ -74,6 +74,22 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--no-promote", description = "With --from-db: compare and report only.")
     boolean noPromote;
+
+    @Option(names = "--fine-tune-from", paramLabel = "DIR|active", description = "Start from the weights of this model folder (as "
+            + "train writes it), or with --from-db of the registry's active model, instead of from scratch: its model.json fixes "
+            + "the architecture, filters, input size, channels, standardisation and preprocessing; the learning rate defaults to a "
+            + "tenth of its own. Give fewer --epochs.")
+    String fineTuneFrom;
+
+    @Option(names = "--threshold-on-targets", description = "With --from-db, --hospital and --target-sensitivity: choose the "
+            + "threshold on the target hospitals' tuning rows only, not on the whole tuning split (the rule still checks every "
+            + "other hospital at that threshold).")
+    boolean thresholdOnTargets;
+
+    @Option(names = "--replay", paramLabel = "K", defaultValue = "4", description = "With --fine-tune-from, --from-db and --hospital: "
+            + "besides the target hospitals' training rows, K times as many training rows drawn from the other hospitals, so "
+            + "that the model keeps what it knew there (default: ${DEFAULT-VALUE}; all of them when there are fewer).")
+    double replay;
 
     @Spec
     CommandSpec commandSpec;
@@ -92,21 +108,42 @@ public final class TrainCommand implements Callable<Integer> {
     /** From --oversample, checked once at the start of {@link #call()}. */
     private Oversampling oversampling;
 
+    /** From --fine-tune-from, once resolved: the weights and recipe training starts from (null: from scratch). */
+    private FineTuneSource source;
+
+    /** With --threshold-on-targets: the data sets ("db:" + hospital) whose tuning rows choose the threshold (null: all). */
+    private java.util.Set<String> thresholdDatasets;
+
+    /** With fine-tuning on target hospitals: how many rows of each kind the training side drew (null otherwise). */
+    private Map<String, Object> replayCounts;
+
     @Override
     public Integer call() throws Exception {
         requireEmpty(out);
+        if (thresholdOnTargets && !fromDb) {
+            throw new IllegalArgumentException("--threshold-on-targets chooses the threshold on target hospitals' rows: it needs --from-db");
+        }
         if (fromDb) {
             if (data.hasDataDirs() || !options.leaveOut.isEmpty() || options.folds > 0) {
                 throw new IllegalArgumentException("--from-db trains from the database: no --data, --leave-out or --folds with it");
             }
             oversampling = Oversampling.of(options.oversample, List.of());
-            return trainFromDatabase(options.preprocessSpec(), options.hyperParameters());
+            return trainFromDatabase();
+        }
+        if (fineTuneFrom != null) {
+            if (!options.leaveOut.isEmpty() || options.folds > 0) {
+                throw new IllegalArgumentException("--fine-tune-from trains one model: no --leave-out or --folds with it");
+            }
+            if ("active".equals(fineTuneFrom)) {
+                throw new IllegalArgumentException("--fine-tune-from active reads the registry: it needs --from-db (or give a model folder)");
+            }
+            source = FineTuneSource.of(Path.of(fineTuneFrom));
         }
         if (!DeterministicOps.enabled()) {
             LOG.warn("{} is not set: this run's figures will differ from a rerun of the same command", DeterministicOps.ENV);
         }
         oversampling = Oversampling.of(options.oversample, data.dataDirs()); // refuses a wrong --oversample before any work
-        PreprocessSpec spec = options.preprocessSpec();
+        PreprocessSpec spec = source != null ? adopt(source) : options.preprocessSpec();
         HyperParameters hyper = options.hyperParameters();
         LOG.info("Training {} on {} with input {}x{}x{}, {}", options.architecture().name(), data.dataDirs(),
                 spec.outputSize(), spec.outputSize(), spec.channels(), hyper);
@@ -251,6 +288,81 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Takes the source model's recipe for everything that shapes the graph and the input, refusing an option given
+     * on the command line that contradicts it; the learning rate defaults to {@value FineTuneSource#RATE_FACTOR} of
+     * the source's.
+     */
+    private PreprocessSpec adopt(FineTuneSource s) {
+        picocli.CommandLine.ParseResult given = commandSpec.commandLine().getParseResult();
+        List<String> conflicts = new ArrayList<>();
+        if (options.architecture != null && !Architecture.byName(options.architecture).name().equals(s.architecture().name())) {
+            conflicts.add("--arch " + options.architecture + " (the model is " + s.architecture().name() + ")");
+        }
+        if (options.inputSize != null && options.inputSize != s.spec().outputSize()) {
+            conflicts.add("--input-size " + options.inputSize + " (the model's is " + s.spec().outputSize() + ")");
+        }
+        if (options.channels != null && options.channels != s.spec().channels()) {
+            conflicts.add("--channels " + options.channels + " (the model's are " + s.spec().channels() + ")");
+        }
+        if (options.filters != null && options.filters != s.filters()) {
+            conflicts.add("--filters " + options.filters + " (the model's are " + s.filters() + ")");
+        }
+        if (options.standardize && !s.standardize()) {
+            conflicts.add("--standardize (the model does not standardise)");
+        }
+        if (given.hasMatchedOption("--clahe") && options.claheClipLimit != s.spec().claheClipLimit()) {
+            conflicts.add("--clahe " + options.claheClipLimit + " (the model's is " + s.spec().claheClipLimit() + ")");
+        }
+        if (!conflicts.isEmpty()) {
+            throw new IllegalArgumentException("--fine-tune-from " + s.dir() + " keeps that model's graph and input: drop " + String.join(", ", conflicts));
+        }
+        options.architecture = s.architecture().name();
+        options.inputSize = s.spec().outputSize();
+        options.channels = s.spec().channels();
+        options.filters = s.filters();
+        options.standardize = s.standardize();
+        if (!given.hasMatchedOption("--learning-rate")) {
+            options.learningRate = s.learningRate() * FineTuneSource.RATE_FACTOR;
+        }
+        LOG.info("Fine-tuning {} (version {}): {} at {} px, {} channel(s), filters {}, standardise {}, learning rate {}", s.dir(),
+                s.descriptor().version(), s.architecture().name(), s.spec().outputSize(), s.spec().channels(), s.filters(), s.standardize(),
+                options.learningRate);
+        return s.spec();
+    }
+
+    /**
+     * The training side of a fine-tuning for target hospitals: their training rows, and {@code --replay} times as many
+     * drawn (seeded) from the other hospitals' training rows, which keeps the model from forgetting them.
+     */
+    private int[] withReplay(PreparedData prepared, int[] trainIndices, java.util.Set<String> targets,
+                             Map<Sample, DatabaseTraining.Row> rowOf, long seed) {
+        if (!(replay >= 0)) {
+            throw new IllegalArgumentException("--replay must be 0 or more, not " + replay);
+        }
+        List<Integer> target = new ArrayList<>();
+        List<Integer> others = new ArrayList<>();
+        for (int i : trainIndices) {
+            (targets.contains(rowOf.get(prepared.samples().get(i)).hospital()) ? target : others).add(i);
+        }
+        if (target.isEmpty()) {
+            throw new IllegalArgumentException("the target hospitals " + targets + " have no confirmed training rows to fine-tune on");
+        }
+        int drawn = (int) Math.min(others.size(), Math.round(replay * target.size()));
+        java.util.Collections.shuffle(others, new java.util.Random(seed + 2));
+        List<Integer> chosen = new ArrayList<>(target);
+        chosen.addAll(others.subList(0, drawn));
+        java.util.Collections.sort(chosen);
+        replayCounts = new LinkedHashMap<>();
+        replayCounts.put("targetTrainingRows", target.size());
+        replayCounts.put("replayedRows", drawn);
+        replayCounts.put("otherTrainingRows", others.size());
+        replayCounts.put("replay", replay);
+        LOG.info("Fine-tuning on {} training rows of {} and {} replayed rows of the other hospitals (of {})", target.size(), targets,
+                drawn, others.size());
+        return chosen.stream().mapToInt(Integer::intValue).toArray();
+    }
+
     /** Calibration, decision threshold and unfamiliar detector, fitted after training on data the gradients never saw. */
     record ServingFit(double threshold, double temperature, ModelDescriptor.Calibration calibration,
                       ModelDescriptor.OperatingPoint operatingPoint, ModelDescriptor.Unfamiliar unfamiliar,
@@ -287,11 +399,26 @@ public final class TrainCommand implements Callable<Integer> {
             if (!(target > 0 && target <= 1)) {
                 throw new IllegalArgumentException("--target-sensitivity must lie in (0, 1], not " + target);
             }
-            threshold = Math.min(0.999, Math.max(1e-4, OperatingPoints.thresholdForSensitivity(tuningLabels, after, target)));
-            BinaryMetrics at = BinaryMetrics.of(tuningLabels, after, threshold);
-            operatingPoint = new ModelDescriptor.OperatingPoint(target, threshold, at.sensitivity(), at.specificity(), tuning.size());
-            LOG.info("Threshold {} for sensitivity {} on the tuning split: sensitivity {}, specificity {}", threshold, target,
-                    at.sensitivity(), at.specificity());
+            int[] labels = tuningLabels;
+            float[] scores = after;
+            if (thresholdDatasets != null) {
+                // only the target hospitals' tuning rows choose it: the threshold is set where the new scanner's tumors lie
+                int[] members = java.util.stream.IntStream.range(0, tuning.size())
+                        .filter(i -> thresholdDatasets.contains(tuning.get(i).dataset())).toArray();
+                if (members.length == 0 || java.util.Arrays.stream(members).noneMatch(i -> tuningLabels[i] == 1)) {
+                    throw new IllegalArgumentException("--threshold-on-targets: the tuning split holds no tumor of the target hospitals");
+                }
+                labels = java.util.Arrays.stream(members).map(i -> tuningLabels[i]).toArray();
+                scores = new float[members.length];
+                for (int j = 0; j < members.length; j++) {
+                    scores[j] = after[members[j]];
+                }
+            }
+            threshold = Math.min(0.999, Math.max(1e-4, OperatingPoints.thresholdForSensitivity(labels, scores, target)));
+            BinaryMetrics at = BinaryMetrics.of(labels, scores, threshold);
+            operatingPoint = new ModelDescriptor.OperatingPoint(target, threshold, at.sensitivity(), at.specificity(), labels.length);
+            LOG.info("Threshold {} for sensitivity {} on {} tuning images{}: sensitivity {}, specificity {}", threshold, target, labels.length,
+                    thresholdDatasets == null ? "" : " of the target hospitals", at.sensitivity(), at.specificity());
         }
 
         List<Sample> fitImages = sides.fit().stream().distinct().toList();
@@ -405,7 +532,7 @@ public final class TrainCommand implements Callable<Integer> {
      * hospital and on --validation-data; promotes it through the registry (folder, model_registry, model_activation,
      * audit rows) only when it is better for the target hospitals and holds, within --margin, everywhere else.
      */
-    private int trainFromDatabase(PreprocessSpec spec, HyperParameters hyper) throws Exception {
+    private int trainFromDatabase() throws Exception {
         PrintStream console = System.out;
         io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
         io.vertx.core.json.JsonObject config;
@@ -424,6 +551,14 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--model-version must be 1 to 64 letters, digits, '.', '_' or '-'");
         }
         try (org.mriclassifier.db.DatabaseBootstrap.Prepared db = org.mriclassifier.db.DatabaseBootstrap.prepare(config.getJsonObject("db"), dataDir)) {
+            String activeVersion = DatabaseTraining.activeVersion(db.target())
+                    .orElseThrow(() -> new IllegalStateException("the registry has no active model: start the server once first"));
+            Path modelsRoot = org.mriclassifier.models.ModelRegistry.root(dataDir);
+            if (fineTuneFrom != null) {
+                source = FineTuneSource.of("active".equals(fineTuneFrom) ? modelsRoot.resolve(activeVersion) : Path.of(fineTuneFrom));
+            }
+            PreprocessSpec spec = source != null ? adopt(source) : options.preprocessSpec();
+            HyperParameters hyper = options.hyperParameters();
             List<DatabaseTraining.Row> rows = DatabaseTraining.confirmedRows(db.target(), spec);
             if (rows.size() < 10) {
                 throw new IllegalArgumentException("the database has " + rows.size() + " confirmed rows: too few to train on");
@@ -435,7 +570,17 @@ public final class TrainCommand implements Callable<Integer> {
             double heldOutShare = options.validationSplit > 0 ? options.validationSplit : 0.2;
             Split split = prepared.holdOut(heldOutShare, hyper.seed());
             List<Sample> heldOut = prepared.select(split.heldOut());
-            Sides sides = sides(prepared, split.train(), hyper);
+            java.util.Set<String> targets = new java.util.TreeSet<>(hospitals.isEmpty()
+                    ? rows.stream().map(DatabaseTraining.Row::hospital).toList() : hospitals);
+            if (thresholdOnTargets) {
+                if (hospitals.isEmpty() || options.targetSensitivity == null) {
+                    throw new IllegalArgumentException("--threshold-on-targets needs --hospital and --target-sensitivity");
+                }
+                thresholdDatasets = new java.util.TreeSet<>(hospitals.stream().map(h -> "db:" + h).toList());
+            }
+            int[] trainIndices = source != null && !hospitals.isEmpty()
+                    ? withReplay(prepared, split.train(), targets, rowOf, hyper.seed()) : split.train();
+            Sides sides = sides(prepared, trainIndices, hyper);
             console.printf("Confirmed rows: %d distinct (%d exact copies removed), %d training, %d tuning, %d held out%n",
                     prepared.samples().size(), dedup.removedCopies(), sides.fit().stream().distinct().count(), sides.tuning().size(), heldOut.size());
 
@@ -449,9 +594,6 @@ public final class TrainCommand implements Callable<Integer> {
                 checkReloadedModelAgrees(evaluation);
             }
 
-            String activeVersion = DatabaseTraining.activeVersion(db.target())
-                    .orElseThrow(() -> new IllegalStateException("the registry has no active model: start the server once first"));
-            Path modelsRoot = org.mriclassifier.models.ModelRegistry.root(dataDir);
             List<DatabaseTraining.Probe> probes = new ArrayList<>();
             for (Sample sample : heldOut) {
                 DatabaseTraining.Row row = rowOf.get(sample);
@@ -467,8 +609,6 @@ public final class TrainCommand implements Callable<Integer> {
                  Classifier candidate = Classifier.load(out, data.threads(), 1)) {
                 comparison = DatabaseTraining.compare(active, candidate, probes);
             }
-            java.util.Set<String> targets = new java.util.TreeSet<>(hospitals.isEmpty()
-                    ? rows.stream().map(DatabaseTraining.Row::hospital).toList() : hospitals);
             boolean promote = DatabaseTraining.decide(comparison, targets, minGain, margin);
             io.vertx.core.json.JsonObject groups = new io.vertx.core.json.JsonObject();
             comparison.forEach(groups::put);
@@ -476,7 +616,9 @@ public final class TrainCommand implements Callable<Integer> {
                     .put("candidate", modelVersion).put("candidate_dir", out.toString()).put("active", activeVersion)
                     .put("targets", new io.vertx.core.json.JsonArray(new ArrayList<>(targets)))
                     .put("min_gain", minGain).put("margin", margin)
-                    .put("rule", "better accuracy on every target hospital's held-out rows; elsewhere accuracy and sensitivity lose at most the margin")
+                    .put("rule", "better accuracy on every target hospital's held-out rows; elsewhere accuracy, sensitivity and specificity lose at most the margin")
+                    .put("fine_tuned_from", source == null ? null : new io.vertx.core.json.JsonObject(source.summary()))
+                    .put("replay", replayCounts == null ? null : new io.vertx.core.json.JsonObject(replayCounts))
                     .put("groups", groups)
                     .put("promote", promote);
             console.printf("Candidate %s against the active model %s (held-out rows per hospital, and --validation-data):%n", modelVersion, activeVersion);
@@ -632,7 +774,7 @@ public final class TrainCommand implements Callable<Integer> {
         Evaluation evaluation;
         TrainingResult result;
         ServingFit fit;
-        try (TrainedModel model = TrainedModel.train(options.architecture(), spec, hyper, sides.fit(), sides.tuning(), data.threads())) {
+        try (TrainedModel model = TrainedModel.train(options.architecture(), spec, hyper, sides.fit(), sides.tuning(), data.threads(), source)) {
             result = model.result();
             model.exportSavedModel(out);
             fit = fitServing(model, sides, out);
@@ -682,8 +824,17 @@ public final class TrainCommand implements Callable<Integer> {
         hyperParameters.put("augmentation", hyper.augment());
         hyperParameters.put("standardize", hyper.standardize());
         hyperParameters.put("targetSensitivity", options.targetSensitivity);
+        if (thresholdDatasets != null) {
+            hyperParameters.put("thresholdOn", List.copyOf(thresholdDatasets));
+        }
         hyperParameters.put("unfamiliarPercentile", options.unfamiliarPercentile);
         hyperParameters.put("oversample", options.oversample);
+        if (source != null) {
+            hyperParameters.put("fineTunedFrom", source.summary());
+        }
+        if (replayCounts != null) {
+            hyperParameters.put("replay", replayCounts);
+        }
         List<Sample> trainingImages = Stream.concat(sides.fit().stream(), sides.tuning().stream()).distinct().toList();
         ModelDescriptor.TrainingInfo training = new ModelDescriptor.TrainingInfo(
                 fromDb ? List.of("database: confirmed rows") : data.dataDirs().stream().map(Path::toString).toList(),

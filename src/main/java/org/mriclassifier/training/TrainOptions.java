@@ -5,7 +5,8 @@ import picocli.CommandLine.Option;
 /** Training settings from the command line, with the original's choices as defaults where it made one. */
 public final class TrainOptions {
 
-    @Option(names = "--arch", required = true, description = "Architecture: seed (the original), bncnn (batch-normalised, larger input) or lite (depthwise-separable, a ninth of bncnn's cost).")
+    @Option(names = "--arch", description = "Architecture: seed (the original), bncnn (batch-normalised, larger input) or lite (depthwise-separable, a ninth of bncnn's cost). "
+            + "Required, unless --fine-tune-from gives it.")
     String architecture;
 
     @Option(names = "--epochs", defaultValue = "30", description = "Maximum epochs (default: ${DEFAULT-VALUE}).")
@@ -132,6 +133,9 @@ public final class TrainOptions {
     double threshold;
 
     Architecture architecture() {
+        if (architecture == null) {
+            throw new IllegalArgumentException("--arch is required (seed, bncnn or lite), unless --fine-tune-from gives it");
+        }
         return Architecture.byName(architecture);
     }
 

@@ -146,7 +146,7 @@ class MriExportTest {
     }
 
     @Test
-    @DisplayName("50 000 rows stream with backpressure: while the client reads nothing, the server's cursor waits (its transaction stays open); then every row arrives")
+    @DisplayName("50 000 rows stream with backpressure: while the client reads nothing, the server's cursor waits (its transaction stays open); a third concurrent export is refused with 429; then every row arrives")
     void largeExportStreams() throws Exception {
         sql("""
                 INSERT INTO mri (id, gender, hospital, label, prediction, probability, model_version, image_sha256,
@@ -192,8 +192,52 @@ class MriExportTest {
         long openExports = scalar("SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' "
                 + "AND query LIKE '%FROM mri m WHERE%'");
         assertEquals(1, openExports, "the export's cursor is waiting for the client, not read to the end");
+
+        // a second export that its client does not read either holds the server's second slot (of 2 by default)
+        HttpClient second = vertx.createHttpClient();
+        HttpClientRequest secondRequest = second.request(HttpMethod.GET, server.port, "127.0.0.1", "/MRI/export?hospital=Exp%20Bulk").await();
+        secondRequest.putHeader("Authorization", "Bearer " + admin);
+        Promise<Void> secondEnded = Promise.promise();
+        Context[] secondContext = new Context[1];
+        HttpClientResponse secondResponse = secondRequest.send().map(r -> {
+            secondContext[0] = Vertx.currentContext();
+            r.pause();
+            r.handler(chunk -> { });
+            r.endHandler(v -> secondEnded.complete());
+            r.exceptionHandler(secondEnded::tryFail);
+            return r;
+        }).await();
+        assertEquals(200, secondResponse.statusCode());
+        // a third is refused at once, with Retry-After and a problem that says why
+        HttpClient third = vertx.createHttpClient();
+        HttpClientResponse[] refused = new HttpClientResponse[1];
+        JsonObject problem = third.request(HttpMethod.GET, server.port, "127.0.0.1", "/MRI/export?hospital=Exp%20A")
+                .compose(r -> r.putHeader("Authorization", "Bearer " + admin).send())
+                .compose(r -> {
+                    refused[0] = r;
+                    return r.body();
+                }).await().toJsonObject();
+        assertEquals(429, refused[0].statusCode(), problem.encode());
+        assertEquals("application/problem+json", refused[0].getHeader("Content-Type"));
+        assertTrue(Long.parseLong(refused[0].getHeader("Retry-After")) > 0);
+        assertTrue(problem.getString("detail").contains("at most 2"), problem.encode());
+
         context[0].runOnContext(v -> response.resume());
+        secondContext[0].runOnContext(v -> secondResponse.resume());
         ended.future().await();
+        secondEnded.future().await();
+        second.close().await();
+        // both slots are free again
+        int[] againStatus = new int[1];
+        String againBody = third.request(HttpMethod.GET, server.port, "127.0.0.1", "/MRI/export?hospital=Exp%20A")
+                .compose(r -> r.putHeader("Authorization", "Bearer " + admin).send())
+                .compose(r -> {
+                    againStatus[0] = r.statusCode();
+                    return r.body();
+                }).await().toString();
+        assertEquals(200, againStatus[0], againBody);
+        assertEquals(2, againBody.lines().count(), "hospital Exp A's two rows");
+        third.close().await();
         http.close().await();
         assertEquals(50_000, newlines.get());
         assertTrue(receivedWhilePaused < bytes.get() / 4, receivedWhilePaused + " of " + bytes.get() + " bytes before resuming");

@@ -57,6 +57,19 @@ class PromotionRuleTest {
     }
 
     @Test
+    @DisplayName("refused: another hospital keeps its accuracy and sensitivity but its healthy patients get more false alarms beyond the margin")
+    void refusesWhenSpecificityDrops() {
+        Map<String, JsonObject> c = new LinkedHashMap<>();
+        c.put("new-H", group(0.60, 0.90, 0.40, 0.88));
+        JsonObject old = group(0.984, 0.976, 0.978, 0.983);
+        old.getJsonObject("active").put("specificity", new JsonObject().put("value", 1.0).put("low", 0.98).put("high", 1.0));
+        old.getJsonObject("candidate").put("specificity", new JsonObject().put("value", 0.954).put("low", 0.92).put("high", 0.97));
+        c.put("old-H", old);
+        assertFalse(DatabaseTraining.decide(c, Set.of("new-H"), 0.0, 0.02));
+        assertTrue(c.get("old-H").getString("verdict").contains("specificity -0.0460"), c.get("old-H").encode());
+    }
+
+    @Test
     @DisplayName("refused: no gain on the target, or a target without held-out rows")
     void refusesWithoutGainOrRows() {
         Map<String, JsonObject> same = new LinkedHashMap<>();
