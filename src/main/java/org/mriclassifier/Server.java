@@ -237,7 +237,7 @@ public final class Server {
             // last: its first heartbeat tells api nodes that this node serves
             started = started
                 .compose(v -> unlessCancelled(cancelled))
-                .compose(v -> record(deployments, vertx.deployVerticle(new InferenceEndpoint(modelRegistry::lease,
+                .compose(v -> record(deployments, vertx.deployVerticle(new InferenceEndpoint(modelRegistry::leaseFetching,
                         modelRegistry::release, models::activeDescriptor,
                         role == Role.INFERENCE ? modelRegistry::follow : ignored -> Future.<Void>succeededFuture()), single)));
         }

@@ -248,6 +248,20 @@ public final class ModelRegistry {
                 .map(serving::addAndAcquire);
     }
 
+    /**
+     * As {@link #lease}, fetching a registered version this node lacks from a node that holds it first (an inference
+     * node asked to classify with a version uploaded through an api node).
+     */
+    public Future<ServedModel> leaseFetching(String version) {
+        if (version == null || serving.loadedVersions().contains(version) || Files.isDirectory(folder(version))) {
+            return lease(version);
+        }
+        return fetchIfMissing(version)
+                .recover(error -> Future.failedFuture(error instanceof ServiceException se ? se
+                        : ServiceException.notFound("no model version " + version + " is registered")))
+                .compose(v -> lease(version));
+    }
+
     public void release(ServedModel model) {
         serving.release(model);
     }

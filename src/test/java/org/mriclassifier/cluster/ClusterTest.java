@@ -286,6 +286,21 @@ class ClusterTest {
         HttpResponse<Buffer> created = await(upload(clientA, tokenA, TestImages.png(seeds.getAndIncrement())), 90);
         assertEquals(201, created.statusCode(), created.bodyAsString());
         assertEquals(version, created.bodyAsJsonObject().getString("model_version"));
+
+        // a version registered but not active: an admin's re-classification with it runs on an inference node, which
+        // fetches it first
+        String other = version + "-b";
+        HttpResponse<Buffer> second = await(clientA.post("/models").bearerTokenAuthentication(tokenA)
+                .sendMultipartForm(MultipartForm.create().binaryFileUpload("bundle", "bundle.zip",
+                        Buffer.buffer(ModelBundles.zip(ModelBundles.copyWithVersion(other))), "application/zip")), 120);
+        assertEquals(201, second.statusCode(), second.bodyAsString());
+        HttpResponse<Buffer> reclassified = await(clientA.post("/MRI/" + created.bodyAsJsonObject().getString("id")
+                + "/classify?model_version=" + other).bearerTokenAuthentication(tokenA).send(), 120);
+        assertEquals(200, reclassified.statusCode(), reclassified.bodyAsString());
+        assertEquals(other, reclassified.bodyAsJsonObject().getString("model_version"));
+        HttpResponse<Buffer> unknown = await(clientA.post("/MRI/" + created.bodyAsJsonObject().getString("id")
+                + "/classify?model_version=never-registered").bearerTokenAuthentication(tokenA).send(), 120);
+        assertEquals(404, unknown.statusCode(), unknown.bodyAsString());
     }
 
     @Test
