@@ -47,7 +47,9 @@ public final class UnfamiliarInput {
         if (!(share >= 0 && share < 1)) {
             throw new IllegalArgumentException("the boundary share must lie in [0, 1), not " + share);
         }
-        if (probabilities.length == 0 || share == 0) {
+        int inside = (int) Math.floor(share * probabilities.length);
+        if (inside == 0) {
+            // too few tuning images to hold that share: no band (the distance to the nearest image could be anything)
             return 0;
         }
         double centre = logit(threshold);
@@ -57,7 +59,7 @@ public final class UnfamiliarInput {
         }
         java.util.Arrays.sort(distances);
         // the band is open: the images strictly closer than the k-th distance are inside, at most share of them
-        return distances[(int) Math.floor(share * distances.length)];
+        return distances[inside];
     }
 
     static double logit(double p) {

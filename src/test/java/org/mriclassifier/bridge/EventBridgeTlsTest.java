@@ -94,10 +94,17 @@ class EventBridgeTlsTest {
             client.destroyForcibly();
         }
         try (EventBridgeTest.BridgeSocket plain = new EventBridgeTest.BridgeSocket(bridgePort)) {
-            plain.send(new JsonObject().put("type", "register").put("address", "mri.events.classified")
-                    .put("headers", new JsonObject().put("authorization", "Bearer " + admin)));
-            plain.send(new JsonObject().put("type", "ping"));
-            String answered = new String(plain.rest(), StandardCharsets.ISO_8859_1);
+            String answered;
+            try {
+                plain.send(new JsonObject().put("type", "register").put("address", "mri.events.classified")
+                        .put("headers", new JsonObject().put("authorization", "Bearer " + admin)));
+                plain.send(new JsonObject().put("type", "ping"));
+                answered = new String(plain.rest(), StandardCharsets.ISO_8859_1);
+            } catch (java.io.IOException hungUp) {
+                // the TLS server closed the connection on the first clear-text frame (a broken pipe or a reset on
+                // the next write or read): nothing was answered either
+                answered = "";
+            }
             assertFalse(answered.contains("pong") || answered.contains("access_denied"), answered);
         }
     }

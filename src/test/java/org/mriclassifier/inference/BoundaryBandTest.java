@@ -27,6 +27,8 @@ class BoundaryBandTest {
         }
         assertEquals(10, inside, "5% of 200 lie strictly inside the band");
         assertEquals(0, UnfamiliarInput.bandHolding(probabilities, threshold, 0), "a share of 0 is no band");
+        assertEquals(0, UnfamiliarInput.bandHolding(new float[] {0.001f, 0.999f}, 0.5, 0.015),
+                "a tuning split too small to hold the share gets no band, however far its images lie from the threshold");
         assertThrows(IllegalArgumentException.class, () -> UnfamiliarInput.bandHolding(probabilities, threshold, 1));
         assertThrows(IllegalArgumentException.class, () -> UnfamiliarInput.bandHolding(probabilities, threshold, -0.1));
     }
