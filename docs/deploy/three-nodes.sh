@@ -94,9 +94,13 @@ png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 
     + chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(b"IEND", b"")
 open(sys.argv[1], "wb").write(png)
 EOF
-echo "an upload through the api node, classified on an inference node:"
+# a real slice when the data sets lie beside the project (read in place), else the drawn one
+slice="$work/slice.png"; type=image/png
+real=$(ls ../shared/datasets/brain-mri-253/no/*.jpg 2>/dev/null | head -1 || true)
+if [ -n "$real" ]; then slice=$real; type=image/jpeg; fi
+echo "an upload of $slice through the api node, classified on an inference node:"
 curl -s -X POST localhost:8080/MRI -H "Authorization: Bearer $token" \
-  -F "file=@$work/slice.png;type=image/png" -F gender=female -F hospital=headquarters
+  -F "file=@$slice;type=$type" -F gender=female -F hospital=headquarters
 echo
 if $stay; then
   echo "running; the admin is admin@example.org, password $admin_password; Ctrl-C stops every node"
