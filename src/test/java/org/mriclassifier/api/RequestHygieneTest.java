@@ -187,11 +187,18 @@ class RequestHygieneTest {
                 "caf\u00e9-123456", "semi;colon;123", "<script>alert(1)</script>", "../../../etc/passwd");
         List<Future<Answer>> keptAnswers = new ArrayList<>();
         List<Future<Answer>> replacedAnswers = new ArrayList<>();
-        kept.forEach(id -> keptAnswers.add(send(HttpMethod.GET, "/users/nobody", Map.of("X-Request-Id", id), null)));
-        replaced.forEach(id -> replacedAnswers.add(send(HttpMethod.GET, "/users/nobody", Map.of("X-Request-Id", id), null)));
-        List<Future<Answer>> all = new ArrayList<>(keptAnswers);
-        all.addAll(replacedAnswers);
-        Future.join(all).onComplete(ctx.succeeding(done -> ctx.verify(() -> {
+        // one after another: what is checked is each answer's id, not concurrency (12 requests at once through the
+        // client's pool of 5 once left one answer, logged as sent by the server, never delivered to the test)
+        Future<Answer> chain = Future.succeededFuture();
+        for (String id : kept) {
+            chain = chain.compose(previous -> send(HttpMethod.GET, "/users/nobody", Map.of("X-Request-Id", id), null));
+            keptAnswers.add(chain);
+        }
+        for (String id : replaced) {
+            chain = chain.compose(previous -> send(HttpMethod.GET, "/users/nobody", Map.of("X-Request-Id", id), null));
+            replacedAnswers.add(chain);
+        }
+        chain.onComplete(ctx.succeeding(done -> ctx.verify(() -> {
             for (int i = 0; i < kept.size(); i++) {
                 Answer a = keptAnswers.get(i).result();
                 assertEquals(kept.get(i), a.headers().get("X-Request-Id"));
