@@ -36,10 +36,15 @@ public final class UnfamiliarInput {
      */
     public static boolean nearThreshold(ModelDescriptor model, double probability) {
         ModelDescriptor.Unfamiliar detector = model.unfamiliar();
-        if (detector == null || detector.boundaryBand() == null || Double.isNaN(probability)) {
+        return detector != null && withinBand(probability, model.decisionThreshold(), detector.boundaryBand());
+    }
+
+    /** Whether a probability lies within {@code band} logits of the threshold; false without a band (null). */
+    public static boolean withinBand(double probability, double threshold, Double band) {
+        if (band == null || Double.isNaN(probability)) {
             return false;
         }
-        return Math.abs(logit(probability) - logit(model.decisionThreshold())) < detector.boundaryBand();
+        return Math.abs(logit(probability) - logit(threshold)) < band;
     }
 
     /** Distances of tuning-split probabilities to the threshold in logits; the band holding {@code share} of them. */

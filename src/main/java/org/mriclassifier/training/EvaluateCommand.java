@@ -81,9 +81,14 @@ public final class EvaluateCommand implements Callable<Integer> {
                 if (descriptor.unfamiliar() == null) {
                     throw new IllegalArgumentException("model " + descriptor.name() + " has no unfamiliar-input detector to extend");
                 }
-                descriptor = withBoundary(descriptor, samples, scored, fitBoundaryShare);
+                double band = org.mriclassifier.inference.UnfamiliarInput.bandHolding(scored.evaluation().scores(),
+                        descriptor.decisionThreshold(), fitBoundaryShare);
+                ModelDescriptor.Unfamiliar detector = descriptor.unfamiliar();
+                scored = Evaluator.rescored(descriptor.withUnfamiliar(detector.withBoundary(band, fitBoundaryShare,
+                        detector.tuningFlaggedShare())), samples, scored);
+                double flaggedShare = count(scored.unfamiliar()) / (double) samples.size();
+                descriptor = descriptor.withUnfamiliar(detector.withBoundary(band, fitBoundaryShare, flaggedShare));
                 ModelDescriptors.write(model, descriptor);
-                scored = Evaluator.rescored(descriptor, samples, scored);
                 console.printf("Boundary band: answers within %.3f logits of the threshold %.4f (%.3f of the tuning split) are flagged "
                         + "unfamiliar; written to %s%n", descriptor.unfamiliar().boundaryBand(), descriptor.decisionThreshold(),
                         fitBoundaryShare, model.resolve(ModelDescriptor.FILE_NAME));
@@ -132,15 +137,6 @@ public final class EvaluateCommand implements Callable<Integer> {
             console.println(Reports.json(json));
         }
         return 0;
-    }
-
-    private static ModelDescriptor withBoundary(ModelDescriptor descriptor, List<Sample> samples, Evaluator.Scored scored, double share) {
-        float[] probabilities = scored.evaluation().scores();
-        double band = org.mriclassifier.inference.UnfamiliarInput.bandHolding(probabilities, descriptor.decisionThreshold(), share);
-        ModelDescriptor.Unfamiliar banded = descriptor.unfamiliar().withBoundary(band, share, descriptor.unfamiliar().tuningFlaggedShare());
-        ModelDescriptor candidate = descriptor.withUnfamiliar(banded);
-        boolean[] flags = Evaluator.rescored(candidate, samples, scored).unfamiliar();
-        return descriptor.withUnfamiliar(descriptor.unfamiliar().withBoundary(band, share, count(flags) / (double) flags.length));
     }
 
     /** The folder a sample is reported under: its --data folder and, inside it, the first folder on its path. */

@@ -259,7 +259,8 @@ public final class TrainCommand implements Callable<Integer> {
                 int wrongFlagged = 0;
                 for (int j = 0; j < members.size(); j++) {
                     boolean isFlagged = fit.detector().unfamiliar(leftOutUnfamiliar.get(members.get(j)))
-                            || nearThreshold(scores[j], fit.threshold(), fit.unfamiliar().boundaryBand());
+                            || org.mriclassifier.inference.UnfamiliarInput.withinBand(scores[j], fit.threshold(),
+                                    fit.unfamiliar().boundaryBand());
                     boolean isWrong = (scores[j] >= fit.threshold()) != (labels[j] == 1);
                     flagged += isFlagged ? 1 : 0;
                     wrong += isWrong ? 1 : 0;
@@ -435,11 +436,9 @@ public final class TrainCommand implements Callable<Integer> {
         double unfamiliarThreshold = UnfamiliarFit.percentile(tuningScores, options.unfamiliarPercentile);
         org.mriclassifier.inference.UnfamiliarDetector detector = new org.mriclassifier.inference.UnfamiliarDetector(parameters, unfamiliarThreshold);
         double band = org.mriclassifier.inference.UnfamiliarInput.bandHolding(after, threshold, options.boundaryShare);
-        double centre = Math.log(threshold / (1 - threshold));
         int flaggedCount = 0;
         for (int i = 0; i < tuningScores.length; i++) {
-            double p = Math.min(1 - 1e-7, Math.max(1e-7, after[i]));
-            boolean near = Math.abs(Math.log(p / (1 - p)) - centre) < band;
+            boolean near = org.mriclassifier.inference.UnfamiliarInput.withinBand(after[i], threshold, band);
             flaggedCount += detector.unfamiliar(tuningScores[i]) || near ? 1 : 0;
         }
         double flaggedShare = flaggedCount / (double) tuningScores.length;
@@ -461,14 +460,6 @@ public final class TrainCommand implements Callable<Integer> {
     private static boolean under(Sample sample, List<Path> folders) {
         Path file = sample.file().path().normalize();
         return folders.stream().anyMatch(file::startsWith);
-    }
-
-    private static boolean nearThreshold(double probability, double threshold, Double band) {
-        if (band == null) {
-            return false;
-        }
-        double p = Math.min(1 - 1e-7, Math.max(1e-7, probability));
-        return Math.abs(Math.log(p / (1 - p)) - Math.log(threshold / (1 - threshold))) < band;
     }
 
     private static Double nullIfNaN(double value) {
