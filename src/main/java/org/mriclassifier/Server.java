@@ -46,6 +46,7 @@ import org.mriclassifier.mri.HeatmapService;
 import org.mriclassifier.lifecycle.Lifecycle;
 import org.mriclassifier.lifecycle.Observability;
 import org.mriclassifier.mri.ClassificationLoad;
+import org.mriclassifier.mri.LoadReports;
 import org.mriclassifier.mri.MriService;
 import org.mriclassifier.users.FirstStart;
 import org.mriclassifier.users.UserService;
@@ -228,6 +229,8 @@ public final class Server {
             started = started
                 .compose(v -> unlessCancelled(cancelled))
                 .compose(v -> record(deployments, vertx.deployVerticle(new MriService(metrics, load, modelRegistry, remote), single)))
+                .compose(v -> clustered ? record(deployments, vertx.deployVerticle(new LoadReports(load), single))
+                        : Future.succeededFuture())
                 .compose(v -> unlessCancelled(cancelled))
                 .compose(v -> record(deployments, vertx.deployVerticle(() -> new HeatmapRunner(models),
                         workers(verticleConfig, "mri-heatmap", 1))))

@@ -60,6 +60,12 @@ public final class Addresses {
      */
     public static final String AUTH_EVENTS_ATTEMPT = "auth.login.attempted";
     /**
+     * Published by every api node each {@code cluster.load_report_ms}: {node, max, in_flight, accounts: {id: n}}, its
+     * classifications in progress per account; the other api nodes sum them into their fair shares
+     * ({@code LoadReports}). Not named {@code *.events.*}: it carries account ids, and the bridge never opens it.
+     */
+    public static final String MRI_CLUSTER_LOAD = "mri.cluster.load";
+    /**
      * {version} → the registered version's folder as a zip ({@code Buffer}), from a node that holds it (the api nodes):
      * an inference node that lacks the version it must serve fetches it here, then checks it as an upload is checked.
      */

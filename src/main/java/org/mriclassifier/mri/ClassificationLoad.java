@@ -1,7 +1,9 @@
 package org.mriclassifier.mri;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.mriclassifier.bus.ServiceException;
 
 /**
@@ -17,6 +19,14 @@ import org.mriclassifier.bus.ServiceException;
  * until the total is back under {@code max}, so an account that arrives at a full server gets its share at once,
  * without a single refusal. The total can pass {@code max} only by the admissions of accounts below their share
  * (those add up to at most {@code max}), and never {@code 2 * max}.
+ *
+ * <p>On a cluster the shares are the cluster's. Each api node reports what it holds, per account, a few times a
+ * second ({@link LoadReports}); {@link #elsewhere} is the sum of the other nodes' last reports. Then "full" means
+ * this node at its {@code max} or the cluster at the sum of the nodes' {@code max}, the accounts splitting it are
+ * those holding classifications on any node, and an account's holding is its count on every node. So an account that
+ * spreads its requests over the nodes behind a load balancer gets no more than one that does not; a node's own bound
+ * ({@code 2 * max}) still holds. The other nodes' figures are at most a report old (a quarter of a second by
+ * default), so a share can be passed by what arrives within that time.
  */
 public final class ClassificationLoad {
 
@@ -34,6 +44,20 @@ public final class ClassificationLoad {
     private final Map<String, Integer> perUser = new HashMap<>();
     /** Guarded by this. */
     private int inFlight;
+    /** The other api nodes' last reports, summed; {@link Elsewhere#NONE} when alone. */
+    private volatile Elsewhere elsewhere = Elsewhere.NONE;
+
+    /**
+     * What the other api nodes hold: the sum of their {@code max}, of their classifications in progress, and of
+     * each account's.
+     */
+    public record Elsewhere(int max, int inFlight, Map<String, Integer> perAccount) {
+        public static final Elsewhere NONE = new Elsewhere(0, 0, Map.of());
+
+        public Elsewhere {
+            perAccount = Map.copyOf(perAccount);
+        }
+    }
 
     public ClassificationLoad(int max) {
         this.max = max;
@@ -43,26 +67,42 @@ public final class ClassificationLoad {
         return max;
     }
 
-    synchronized int inFlight() {
+    public synchronized int inFlight() {
         return inFlight;
     }
 
-    /** Whether {@code max} are in progress. */
+    /** This node's classifications in progress, per account (for the reports to the other api nodes). */
+    public synchronized Map<String, Integer> perAccount() {
+        return Map.copyOf(perUser);
+    }
+
+    /** Replaces what the other api nodes hold (the sum of their last reports). */
+    public void elsewhere(Elsewhere others) {
+        elsewhere = others == null ? Elsewhere.NONE : others;
+    }
+
+    public Elsewhere elsewhere() {
+        return elsewhere;
+    }
+
+    /** Whether this node, or the cluster, has its {@code max} in progress. */
     public synchronized boolean full() {
-        return inFlight >= max;
+        Elsewhere others = elsewhere;
+        return inFlight >= max || inFlight + others.inFlight() >= max + others.max();
     }
 
     /** What {@code user} would be told now, without taking a slot (the HTTP layer, before reading a body). */
     public synchronized Verdict verdict(String user) {
-        if (inFlight < max) {
+        Elsewhere others = elsewhere;
+        if (inFlight < max && inFlight + others.inFlight() < max + others.max()) {
             return Verdict.ADMIT;
         }
-        int mine = perUser.getOrDefault(user, 0);
-        int accounts = perUser.size() + (mine == 0 ? 1 : 0);
+        int mine = perUser.getOrDefault(user, 0) + others.perAccount().getOrDefault(user, 0);
+        int accounts = accounts(user, others);
         if (accounts <= 1) {
             return Verdict.FULL;
         }
-        if (mine >= share(accounts)) {
+        if (mine >= share(accounts, others)) {
             return Verdict.ABOVE_SHARE;
         }
         return inFlight < 2 * max ? Verdict.ADMIT : Verdict.FULL;
@@ -70,12 +110,23 @@ public final class ClassificationLoad {
 
     /** The equal share of each of the accounts that hold classifications now, {@code user} counted. */
     public synchronized int shareOf(String user) {
-        int accounts = perUser.size() + (perUser.containsKey(user) ? 0 : 1);
-        return share(accounts);
+        Elsewhere others = elsewhere;
+        return share(accounts(user, others), others);
     }
 
-    private int share(int accounts) {
-        return Math.max(1, max / Math.max(1, accounts));
+    /** The accounts holding classifications on any node, plus {@code user}. */
+    private int accounts(String user, Elsewhere others) {
+        if (others.perAccount().isEmpty()) {
+            return perUser.size() + (perUser.containsKey(user) ? 0 : 1);
+        }
+        Set<String> holding = new HashSet<>(perUser.keySet());
+        holding.addAll(others.perAccount().keySet());
+        holding.add(user);
+        return holding.size();
+    }
+
+    private int share(int accounts, Elsewhere others) {
+        return Math.max(1, (max + others.max()) / Math.max(1, accounts));
     }
 
     /** Takes a slot for {@code user} when the verdict is {@link Verdict#ADMIT}; returns the verdict either way. */
