@@ -8,10 +8,20 @@ import io.vertx.core.http.ClientAuth;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PfxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.Key;
+import java.security.KeyStore;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The cluster from the {@code cluster} configuration: Hazelcast for membership and the event bus's subscription
@@ -22,8 +32,9 @@ import java.util.List;
  *
  * <p>Hazelcast's own traffic (membership, heartbeats, the subscription table: which node listens on which address,
  * and the nodes' event-bus host and port) is not encrypted by the open-source edition: keep {@code cluster.port} on a
- * private network reachable only by the cluster's nodes (see docs/DEPLOYMENT.md). A host that can reach it could join
- * the membership and disturb routing, but not read or send a message.
+ * private network reachable only by the cluster's nodes (see docs/DEPLOYMENT.md). A process without the join secret
+ * (by default derived from the cluster key) is not admitted to the membership ({@link #joinName}); one that learnt the
+ * name on that network could join and disturb routing, but not read or send a message.
  */
 public final class ClusterSetup {
 
@@ -43,7 +54,9 @@ public final class ClusterSetup {
     static Config hazelcast(JsonObject cluster) {
         // the default configuration's maps and multimap (the event bus's subscriptions), with our network on top
         Config config = new HazelcastClusterManager().loadConfig();
-        config.setClusterName(cluster.getString("name", "mri-classifier"));
+        config.setClusterName(joinName(cluster));
+        // the log lines' prefix would repeat the cluster name, which is the join credential
+        config.setProperty("hazelcast.logging.details.enabled", "false");
         config.setProperty("hazelcast.phone.home.enabled", "false");
         config.setProperty("hazelcast.logging.type", "slf4j");
         // the server's own shutdown hook leaves the cluster in order
@@ -71,6 +84,67 @@ public final class ClusterSetup {
         join.getAutoDetectionConfig().setEnabled(false);
         join.getTcpIpConfig().setEnabled(true).setConnectionTimeoutSeconds(5).setMembers(members(cluster));
         return config;
+    }
+
+    /**
+     * The Hazelcast cluster name: {@code cluster.name} and an HMAC-SHA256 of it keyed by the join secret, so a process
+     * that lacks the secret is refused by the members when it asks to join (Hazelcast's open-source edition has no
+     * member authentication; a join request with another cluster name is not answered). The secret is
+     * {@code cluster.join_secret} when set, otherwise the cluster key store's private key (every node holds the same).
+     * With a trust store (one key per node, or a key rotation) the keys differ, so a join secret is required.
+     *
+     * <p>The name travels in Hazelcast's join messages in the clear: a host that can listen on the cluster's private
+     * network could learn it and join the membership, but still neither read nor send a message (the event bus's TLS).
+     */
+    static String joinName(JsonObject cluster) {
+        String name = cluster.getString("name", "mri-classifier");
+        byte[] secret;
+        String configured = cluster.getString("join_secret", "");
+        if (!configured.isBlank()) {
+            if (configured.length() < 16) {
+                throw new IllegalArgumentException("cluster.join_secret (MRI_CLUSTER_JOIN_SECRET) is shorter than 16 characters;"
+                        + " generate one with: openssl rand -base64 32");
+            }
+            secret = configured.getBytes(StandardCharsets.UTF_8);
+        } else if (!cluster.getString("truststore", "").isBlank()) {
+            throw new IllegalArgumentException("cluster.truststore is set (one key per node, or a key rotation): set"
+                    + " cluster.join_secret (MRI_CLUSTER_JOIN_SECRET) too, the same on every node; see docs/DEPLOYMENT.md");
+        } else {
+            secret = privateKey(cluster);
+        }
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+            byte[] tag = mac.doFinal(("mri-classifier cluster join\0" + name).getBytes(StandardCharsets.UTF_8));
+            return name + "-" + HexFormat.of().formatHex(tag, 0, 16);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC-SHA256 is not available", e);
+        }
+    }
+
+    private static byte[] privateKey(JsonObject cluster) {
+        String keystore = cluster.getString("keystore", "");
+        if (keystore.isBlank() || !Files.isReadable(Path.of(keystore))) {
+            throw new IllegalArgumentException("cluster.enabled needs a readable cluster.keystore (MRI_CLUSTER_KEYSTORE);"
+                    + " see docs/DEPLOYMENT.md");
+        }
+        char[] password = cluster.getString("keystore_password", "").toCharArray();
+        try (InputStream in = Files.newInputStream(Path.of(keystore))) {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(in, password);
+            for (String alias : Collections.list(store.aliases())) {
+                if (store.isKeyEntry(alias)) {
+                    Key key = store.getKey(alias, password);
+                    if (key != null && key.getEncoded() != null) {
+                        return key.getEncoded();
+                    }
+                }
+            }
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException("cluster.keystore " + keystore + " cannot be opened with"
+                    + " cluster.keystore_password (a PKCS#12 file with the cluster's key is expected)");
+        }
+        throw new IllegalArgumentException("cluster.keystore " + keystore + " holds no private key");
     }
 
     static List<String> members(JsonObject cluster) {

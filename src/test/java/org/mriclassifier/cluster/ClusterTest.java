@@ -206,7 +206,7 @@ class ClusterTest {
 
     @Test
     @Order(3)
-    @DisplayName("a process with another key joins the membership but can neither receive from nor send to the nodes")
+    @DisplayName("a process with another key, or with none, is not admitted to the membership, and can neither receive from nor send to the nodes")
     void nodeWithoutTheKeyCannotSend() throws Exception {
         JsonObject ready = await(clientA.get("/health/ready").send(), 30).bodyAsJsonObject();
         String node = check(ready, "model").getJsonObject("data").getJsonArray("inference_nodes").getJsonObject(0).getString("node");
@@ -215,10 +215,22 @@ class ClusterTest {
                 .put("port", TestServer.freePort()).put("bus_port", TestServer.freePort())
                 .put("members", apiA.env.get("MRI_CLUSTER_MEMBERS"))
                 .put("keystore", other.keystore.toString()).put("keystore_password", other.password);
+        io.vertx.spi.cluster.hazelcast.HazelcastClusterManager rogueMembership = ClusterSetup.clusterManager(cluster);
         Vertx rogue = Vertx.builder().with(new io.vertx.core.VertxOptions().setEventBusOptions(ClusterSetup.eventBus(cluster)))
-                .withClusterManager(ClusterSetup.clusterManager(cluster)).buildClustered()
+                .withClusterManager(rogueMembership).buildClustered()
                 .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        // a plain Hazelcast member with the configured name and the member list, as a process without any key would be
+        com.hazelcast.config.Config plain = new com.hazelcast.config.Config().setClusterName("mri-test");
+        plain.setProperty("hazelcast.phone.home.enabled", "false");
+        plain.getNetworkConfig().setPort(TestServer.freePort()).setPortAutoIncrement(false);
+        plain.getNetworkConfig().getJoin().getMulticastConfig().setEnabled(false);
+        plain.getNetworkConfig().getJoin().getAutoDetectionConfig().setEnabled(false);
+        plain.getNetworkConfig().getJoin().getTcpIpConfig().setEnabled(true)
+                .setMembers(ClusterSetup.members(new JsonObject().put("members", apiA.env.get("MRI_CLUSTER_MEMBERS"))));
+        com.hazelcast.core.HazelcastInstance keyless = com.hazelcast.core.Hazelcast.newHazelcastInstance(plain);
         try {
+            assertEquals(1, rogueMembership.getNodes().size(), "a process with another key joined the membership");
+            assertEquals(1, keyless.getCluster().getMembers().size(), "a process without a key joined the membership");
             org.mriclassifier.Codecs.register(rogue.eventBus());
             AtomicInteger heard = new AtomicInteger();
             rogue.eventBus().consumer(org.mriclassifier.bus.Addresses.INFERENCE_EVENTS_HEARTBEAT, m -> heard.incrementAndGet())
@@ -232,6 +244,7 @@ class ClusterTest {
             Thread.sleep(3_000);
             assertEquals(0, heard.get(), "a process without the key received the nodes' heartbeats");
         } finally {
+            keyless.shutdown();
             rogue.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         }
         // the cluster still serves
