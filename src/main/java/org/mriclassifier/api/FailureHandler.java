@@ -10,6 +10,7 @@ import java.util.List;
 import org.mriclassifier.bus.Addresses;
 import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.bus.Services;
+import org.mriclassifier.db.DbErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +68,7 @@ final class FailureHandler implements Handler<RoutingContext> {
             return byStatus(ctx, http.getStatusCode());
         }
         if (failure != null && ctx.statusCode() < 0) {
-            return asProblem(Services.asServiceException(failure));
+            return asProblem(DbErrors.asServiceException(failure));
         }
         return byStatus(ctx, ctx.statusCode());
     }

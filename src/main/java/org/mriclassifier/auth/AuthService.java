@@ -12,6 +12,7 @@ import java.util.UUID;
 import org.mriclassifier.bus.Addresses;
 import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.bus.Services;
+import org.mriclassifier.db.DbErrors;
 import org.mriclassifier.db.PoolFactory;
 import org.mriclassifier.users.UserRepository;
 import org.mriclassifier.users.UserRepository.Credentials;
@@ -62,8 +63,8 @@ public final class AuthService extends VerticleBase {
         // other api nodes' checked logins (a clustered consumer; in one process only this node's, which it skips)
         vertx.eventBus().<JsonObject>consumer(Addresses.AUTH_EVENTS_ATTEMPT, event -> elsewhere(event.body()));
         return Future.all(
-                Services.serve(vertx.eventBus(), Addresses.AUTH_LOGIN, this::login),
-                Services.serve(vertx.eventBus(), Addresses.AUTH_PRINCIPAL, this::principal));
+                Services.serve(vertx.eventBus(), Addresses.AUTH_LOGIN, this::login, DbErrors::asServiceException),
+                Services.serve(vertx.eventBus(), Addresses.AUTH_PRINCIPAL, this::principal, DbErrors::asServiceException));
     }
 
     private Future<JsonObject> login(JsonObject command) {

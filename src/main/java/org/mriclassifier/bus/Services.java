@@ -7,7 +7,6 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.util.function.Function;
-import org.mriclassifier.db.DbErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,10 +23,21 @@ public final class Services {
      * unexpected is logged here with the request id and leaves as a bare 500, never with its details.
      */
     public static Future<Void> serve(EventBus bus, String address, Function<JsonObject, Future<JsonObject>> handler) {
-        return bus.<JsonObject>localConsumer(address, message -> answer(message, handler)).completion();
+        return serve(bus, address, handler, Services::asServiceException);
     }
 
-    static void answer(Message<JsonObject> message, Function<JsonObject, Future<JsonObject>> handler) {
+    /**
+     * As {@link #serve(EventBus, String, Function)}, with {@code failures} turning what the handler failed with into
+     * what the caller is told (the services that use the database pass {@code DbErrors::asServiceException}, so
+     * that {@code bus} knows nothing of the database).
+     */
+    public static Future<Void> serve(EventBus bus, String address, Function<JsonObject, Future<JsonObject>> handler,
+                                     Function<Throwable, ServiceException> failures) {
+        return bus.<JsonObject>localConsumer(address, message -> answer(message, handler, failures)).completion();
+    }
+
+    static void answer(Message<JsonObject> message, Function<JsonObject, Future<JsonObject>> handler,
+                       Function<Throwable, ServiceException> failures) {
         Future<JsonObject> result;
         try {
             result = handler.apply(message.body());
@@ -35,7 +45,7 @@ public final class Services {
             result = Future.failedFuture(e);
         }
         result.onSuccess(message::reply).onFailure(error -> {
-            ServiceException failure = asServiceException(error);
+            ServiceException failure = failures.apply(error);
             if (failure.status() >= 500) {
                 JsonObject body = message.body();
                 String requestId = body == null || body.getJsonObject("actor") == null ? null
@@ -47,11 +57,12 @@ public final class Services {
         });
     }
 
+    /** A {@link ServiceException} as it is; anything else a bare 500 (no details leave the server). */
     public static ServiceException asServiceException(Throwable error) {
         if (error instanceof ServiceException se) {
             return se;
         }
-        return DbErrors.classify(error);
+        return new ServiceException(500, "internal error");
     }
 
     /** Sends a command and turns a failed reply back into the {@link ServiceException} the service raised. */

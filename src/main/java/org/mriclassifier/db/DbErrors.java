@@ -22,6 +22,14 @@ public final class DbErrors {
     private DbErrors() {
     }
 
+    /** A {@link ServiceException} as it is; a database failure classified ({@link #classify}). */
+    public static ServiceException asServiceException(Throwable error) {
+        if (error instanceof ServiceException se) {
+            return se;
+        }
+        return classify(error);
+    }
+
     public static ServiceException classify(Throwable error) {
         if (error instanceof PgException pg) {
             String state = pg.getSqlState() == null ? "" : pg.getSqlState();

@@ -5,7 +5,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import org.mriclassifier.bus.Addresses;
 import org.mriclassifier.bus.ServiceException;
-import org.mriclassifier.mri.StoredImage;
 import org.mriclassifier.vision.ImageDecodeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +39,7 @@ public final class HeatmapRunner extends VerticleBase {
 
     private void drawOn(Message<HeatmapJob> message) {
         Classifier classifier = message.body().model().classifier();
-        StoredImage image = message.body().image();
+        HeatmapJob job = message.body();
         GradCam gradCam = classifier.gradCam().orElse(null);
         if (gradCam == null) {
             message.fail(501, new ServiceException(501, "model " + classifier.descriptor().version()
@@ -48,11 +47,11 @@ public final class HeatmapRunner extends VerticleBase {
             return;
         }
         try {
-            message.reply(HeatmapRenderer.render(classifier, gradCam, image.bytes()));
+            message.reply(HeatmapRenderer.render(classifier, gradCam, job.bytes()));
         } catch (ImageDecodeException e) {
             message.fail(422, new ServiceException(422, "the stored image cannot be decoded").toWire());
         } catch (RuntimeException e) {
-            LOG.error("Heat map of MRI {} failed: {}", image.id(), e.toString());
+            LOG.error("Heat map of MRI {} failed: {}", job.id(), e.toString());
             message.fail(500, new ServiceException(500, "the heat map could not be drawn").toWire());
         }
     }

@@ -61,9 +61,9 @@ public final class ModelService extends VerticleBase {
         vertx.setTimer(1_000, first -> refreshActive());
         vertx.setPeriodic(refreshMs, id -> refreshActive());
         return Future.all(List.of(
-                Services.serve(vertx.eventBus(), Addresses.MODELS_LIST, this::list),
-                Services.serve(vertx.eventBus(), Addresses.MODELS_PERFORMANCE, this::performance),
-                Services.serve(vertx.eventBus(), Addresses.MODELS_ACTIVATE, this::activate),
+                Services.serve(vertx.eventBus(), Addresses.MODELS_LIST, this::list, DbErrors::asServiceException),
+                Services.serve(vertx.eventBus(), Addresses.MODELS_PERFORMANCE, this::performance, DbErrors::asServiceException),
+                Services.serve(vertx.eventBus(), Addresses.MODELS_ACTIVATE, this::activate, DbErrors::asServiceException),
                 vertx.eventBus().<ModelUpload>localConsumer(Addresses.MODELS_UPLOAD, this::upload).completion(),
                 // clustered: inference nodes fetch a registered version they lack from here
                 vertx.eventBus().<JsonObject>consumer(Addresses.MODELS_BUNDLE, this::bundle).completion()));
@@ -176,7 +176,7 @@ public final class ModelService extends VerticleBase {
             });
         }
         result.onSuccess(message::reply).onFailure(error -> {
-            ServiceException failure = Services.asServiceException(error);
+            ServiceException failure = DbErrors.asServiceException(error);
             if (failure.status() >= 500 && failure.status() != 503) {
                 LOG.error("Model upload failed for request {}", actor.requestId(), error);
             }

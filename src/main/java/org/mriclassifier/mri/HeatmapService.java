@@ -13,6 +13,7 @@ import java.util.Optional;
 import org.mriclassifier.bus.Addresses;
 import org.mriclassifier.bus.ServiceException;
 import org.mriclassifier.bus.Services;
+import org.mriclassifier.db.DbErrors;
 import org.mriclassifier.inference.Heatmap;
 import org.mriclassifier.inference.HeatmapJob;
 import org.mriclassifier.inference.ServedModel;
@@ -75,7 +76,7 @@ public final class HeatmapService extends VerticleBase {
                 })
                 .onSuccess(message::reply)
                 .onFailure(error -> {
-                    ServiceException failure = Services.asServiceException(error);
+                    ServiceException failure = DbErrors.asServiceException(error);
                     message.fail(failure.status(), failure.toWire());
                 });
     }
@@ -89,7 +90,7 @@ public final class HeatmapService extends VerticleBase {
         return vertx.eventBus().<StoredImage>request(Addresses.MRI_IMAGE, idCommand, timeout)
                 .onFailure(error -> models.release(model))
                 .compose(image -> vertx.eventBus().<Heatmap>request(Addresses.MODEL_HEATMAP,
-                                new HeatmapJob(image.body(), model), timeout)
+                                new HeatmapJob(image.body().id(), image.body().bytes(), model), timeout)
                         .onFailure(error -> {
                             if (error instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
                                 models.release(model);

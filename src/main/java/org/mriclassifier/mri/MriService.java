@@ -99,11 +99,11 @@ public final class MriService extends VerticleBase {
             return Future.all(List.of(
                 bus.<UploadCommand>localConsumer(Addresses.MRI_UPLOAD, this::upload).completion(),
                 bus.<JsonObject>localConsumer(Addresses.MRI_IMAGE, this::image).completion(),
-                Services.serve(bus, Addresses.MRI_GET, this::get),
-                Services.serve(bus, Addresses.MRI_LIST, this::list),
-                Services.serve(bus, Addresses.MRI_UPDATE, this::update),
-                Services.serve(bus, Addresses.MRI_DELETE, this::delete),
-                Services.serve(bus, Addresses.MRI_CLASSIFY, this::classify)));
+                Services.serve(bus, Addresses.MRI_GET, this::get, DbErrors::asServiceException),
+                Services.serve(bus, Addresses.MRI_LIST, this::list, DbErrors::asServiceException),
+                Services.serve(bus, Addresses.MRI_UPDATE, this::update, DbErrors::asServiceException),
+                Services.serve(bus, Addresses.MRI_DELETE, this::delete, DbErrors::asServiceException),
+                Services.serve(bus, Addresses.MRI_CLASSIFY, this::classify, DbErrors::asServiceException)));
         });
     }
 
@@ -123,7 +123,7 @@ public final class MriService extends VerticleBase {
             result = Future.failedFuture(e);
         }
         result.onSuccess(message::reply).onFailure(error -> {
-            ServiceException failure = Services.asServiceException(error);
+            ServiceException failure = DbErrors.asServiceException(error);
             if (failure.status() >= 500 && failure.status() != 503) {
                 LOG.error("Upload failed for request {}", command.actor().requestId(), error);
             }
@@ -309,7 +309,7 @@ public final class MriService extends VerticleBase {
                 return new StoredImage(id.toString(), image.bytes(), image.contentType());
             });
         }).onSuccess(message::reply).onFailure(error -> {
-            ServiceException failure = Services.asServiceException(error);
+            ServiceException failure = DbErrors.asServiceException(error);
             message.fail(failure.status(), failure.toWire());
         });
     }

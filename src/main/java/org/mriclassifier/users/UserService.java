@@ -50,11 +50,11 @@ public final class UserService extends VerticleBase {
         pageSizeMax = config().getJsonObject("users", new JsonObject()).getInteger("page_size_max", 200);
         EventBus bus = vertx.eventBus();
         return Future.all(
-                Services.serve(bus, Addresses.USERS_CREATE, this::create),
-                Services.serve(bus, Addresses.USERS_GET, this::get),
-                Services.serve(bus, Addresses.USERS_LIST, this::list),
-                Services.serve(bus, Addresses.USERS_UPDATE, this::update),
-                Services.serve(bus, Addresses.USERS_DELETE, this::delete));
+                Services.serve(bus, Addresses.USERS_CREATE, this::create, DbErrors::asServiceException),
+                Services.serve(bus, Addresses.USERS_GET, this::get, DbErrors::asServiceException),
+                Services.serve(bus, Addresses.USERS_LIST, this::list, DbErrors::asServiceException),
+                Services.serve(bus, Addresses.USERS_UPDATE, this::update, DbErrors::asServiceException),
+                Services.serve(bus, Addresses.USERS_DELETE, this::delete, DbErrors::asServiceException));
     }
 
     private Future<JsonObject> create(JsonObject command) {
