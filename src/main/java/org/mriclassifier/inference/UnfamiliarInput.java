@@ -26,7 +26,7 @@ public final class UnfamiliarInput {
     public static boolean flagged(ModelDescriptor model, double score, double colourfulness, boolean notASlice, double probability) {
         ModelDescriptor.Unfamiliar detector = model.unfamiliar();
         double limit = detector != null ? detector.colourfulnessLimit() : COLOURFULNESS_LIMIT;
-        boolean far = detector != null && !(score <= detector.threshold());
+        boolean far = detector != null && UnfamiliarDetector.beyond(score, detector.threshold());
         return far || colourfulness > limit || notASlice || nearThreshold(model, probability);
     }
 
