@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.mriclassifier.testing.ClusterKeys;
+import org.mriclassifier.testing.ClusterNodes;
 import org.mriclassifier.testing.ServerProcess;
 import org.mriclassifier.testing.SharedPostgres;
 import org.mriclassifier.testing.TestImages;
@@ -38,7 +39,7 @@ import org.mriclassifier.testing.TestServer;
 @DisplayName("fair shares across api nodes")
 class ClusterFairShareTest {
 
-    private final List<ServerProcess> processes = new ArrayList<>();
+    private ClusterNodes nodes;
     private final AtomicInteger seeds = new AtomicInteger(91_000);
     private Vertx vertx;
     private ServerProcess apiA;
@@ -49,17 +50,14 @@ class ClusterFairShareTest {
     @BeforeAll
     void startCluster() throws Exception {
         vertx = Vertx.vertx();
-        String dbUri = SharedPostgres.newDatabase();
-        ClusterKeys keys = ClusterKeys.generate("mri-fair-share-test").ownerOnly();
-        String jwtKey = ServerProcess.environment(TestServer.tempDir()).get("MRI_JWT_KEY");
-        List<Integer> ports = List.of(TestServer.freePort(), TestServer.freePort(), TestServer.freePort());
-        String members = String.join(",", ports.stream().map(p -> "127.0.0.1:" + p).toList());
-        Map<String, String> inference = node("inference", ports.get(0), members, jwtKey, dbUri, keys);
+        nodes = new ClusterNodes("mri-fair-share-test", SharedPostgres.newDatabase(),
+                ClusterKeys.generate("mri-fair-share-test").ownerOnly(), 3);
+        Map<String, String> inference = node("inference", 0);
         inference.put("MRI_INFERENCE_MAX_DELAY_MS", "6000");
         inference.put("MRI_INFERENCE_MAX_BATCH", "64");
-        start(inference);
-        apiA = start(node("api", ports.get(1), members, jwtKey, dbUri, keys));
-        apiB = start(node("api", ports.get(2), members, jwtKey, dbUri, keys));
+        nodes.start(inference);
+        apiA = nodes.start(node("api", 1));
+        apiB = nodes.start(node("api", 2));
         clientA = apiA.client(vertx);
         clientB = apiB.client(vertx);
         await(apiA.ready(vertx, clientA, 400), 240);
@@ -68,42 +66,16 @@ class ClusterFairShareTest {
         awaitInferenceNode(clientB);
     }
 
-    private static Map<String, String> node(String role, int hazelcastPort, String members, String jwtKey, String dbUri,
-                                            ClusterKeys keys) {
-        Map<String, String> env = ServerProcess.environment(TestServer.tempDir());
-        env.put("MRI_ROLE", role);
-        env.put("MRI_DB_URL", dbUri);
-        env.put("MRI_JWT_KEY", jwtKey);
-        env.put("MRI_CLUSTER_ENABLED", "true");
-        env.put("MRI_CLUSTER_HOST", "127.0.0.1");
-        env.put("MRI_CLUSTER_PORT", Integer.toString(hazelcastPort));
-        env.put("MRI_CLUSTER_BUS_PORT", Integer.toString(TestServer.freePort()));
-        env.put("MRI_CLUSTER_MEMBERS", members);
-        env.put("MRI_CLUSTER_NAME", "mri-fair-share-test");
-        env.put("MRI_CLUSTER_KEYSTORE", keys.keystore.toString());
-        env.put("MRI_CLUSTER_KEYSTORE_PASSWORD", keys.password);
-        env.put("MRI_HTTP_INSTANCES", "1");
+    private Map<String, String> node(String role, int index) {
+        Map<String, String> env = nodes.env(role, index);
         env.put("MRI_MRI_MAX_CLASSIFICATIONS_IN_FLIGHT", "4");
         return env;
     }
 
-    private ServerProcess start(Map<String, String> env) {
-        ServerProcess process = ServerProcess.start(env, "384m");
-        processes.add(process);
-        return process;
-    }
-
     @AfterAll
     void stopCluster() throws Exception {
-        for (ServerProcess p : processes) {
-            p.terminate();
-        }
-        for (ServerProcess p : processes) {
-            try {
-                p.waitFor(60);
-            } catch (IllegalStateException e) {
-                // killed by waitFor already
-            }
+        if (nodes != null) {
+            nodes.stopAll();
         }
         if (clientA != null) {
             clientA.close();

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.mriclassifier.testing.ClusterKeys;
+import org.mriclassifier.testing.ClusterNodes;
 import org.mriclassifier.testing.ModelBundles;
 import org.mriclassifier.testing.ServerProcess;
 import org.mriclassifier.testing.SharedPostgres;
@@ -52,7 +53,7 @@ import org.mriclassifier.vision.Sha256;
 @DisplayName("api and inference nodes on a clustered event bus")
 class ClusterTest {
 
-    private final List<ServerProcess> processes = new ArrayList<>();
+    private ClusterNodes nodes;
     private Vertx vertx;
     private String dbUri;
     private ClusterKeys keys;
@@ -70,13 +71,11 @@ class ClusterTest {
         vertx = Vertx.vertx();
         dbUri = SharedPostgres.newDatabase();
         keys = ClusterKeys.generate("mri-cluster-test").ownerOnly();
-        String jwtKey = ServerProcess.environment(TestServer.tempDir()).get("MRI_JWT_KEY");
-        List<Integer> hazelcastPorts = List.of(TestServer.freePort(), TestServer.freePort(), TestServer.freePort(), TestServer.freePort());
-        String members = String.join(",", hazelcastPorts.stream().map(p -> "127.0.0.1:" + p).toList());
-        inference1 = start(node("inference", hazelcastPorts.get(0), members, jwtKey));
-        inference2 = start(node("inference", hazelcastPorts.get(1), members, jwtKey));
-        apiA = start(node("api", hazelcastPorts.get(2), members, jwtKey));
-        apiB = start(node("api", hazelcastPorts.get(3), members, jwtKey));
+        nodes = new ClusterNodes("mri-test", dbUri, keys, 4);
+        inference1 = start(node("inference", 0));
+        inference2 = start(node("inference", 1));
+        apiA = start(node("api", 2));
+        apiB = start(node("api", 3));
         clientA = apiA.client(vertx);
         clientB = apiB.client(vertx);
         await(apiA.ready(vertx, clientA, 400), 240);
@@ -87,20 +86,16 @@ class ClusterTest {
         tokenA = await(apiA.login(clientA), 30);
     }
 
-    private Map<String, String> node(String role, int hazelcastPort, String members, String jwtKey) {
-        Map<String, String> env = ServerProcess.environment(TestServer.tempDir());
-        env.put("MRI_ROLE", role);
-        env.put("MRI_DB_URL", dbUri);
-        env.put("MRI_JWT_KEY", jwtKey);
-        env.put("MRI_CLUSTER_ENABLED", "true");
-        env.put("MRI_CLUSTER_HOST", "127.0.0.1");
-        env.put("MRI_CLUSTER_PORT", Integer.toString(hazelcastPort));
-        env.put("MRI_CLUSTER_BUS_PORT", Integer.toString(TestServer.freePort()));
-        env.put("MRI_CLUSTER_MEMBERS", members);
-        env.put("MRI_CLUSTER_NAME", "mri-test");
-        env.put("MRI_CLUSTER_KEYSTORE", keys.keystore.toString());
-        env.put("MRI_CLUSTER_KEYSTORE_PASSWORD", keys.password);
-        env.put("MRI_HTTP_INSTANCES", "1");
+    private Map<String, String> node(String role, int index) {
+        return withTestSettings(nodes.env(role, index));
+    }
+
+    /** A node outside the member list the others were given. */
+    private Map<String, String> nodeOnPort(String role, int hazelcastPort) {
+        return withTestSettings(nodes.envOnPort(role, hazelcastPort));
+    }
+
+    private static Map<String, String> withTestSettings(Map<String, String> env) {
         env.put("MRI_AUTH_BCRYPT_COST", "12");
         // a client past its free failures waits long enough for the test to see it on the other node
         env.put("MRI_AUTH_LOGIN_FIRST_DELAY_MS", "60000");
@@ -108,22 +103,13 @@ class ClusterTest {
     }
 
     private ServerProcess start(Map<String, String> env) {
-        ServerProcess process = ServerProcess.start(env, "384m");
-        processes.add(process);
-        return process;
+        return nodes.start(env);
     }
 
     @AfterAll
     void stopCluster() throws Exception {
-        for (ServerProcess p : processes) {
-            p.terminate();
-        }
-        for (ServerProcess p : processes) {
-            try {
-                p.waitFor(60);
-            } catch (IllegalStateException e) {
-                // killed by waitFor already
-            }
+        if (nodes != null) {
+            nodes.stopAll();
         }
         if (clientA != null) {
             clientA.close();
@@ -256,8 +242,7 @@ class ClusterTest {
     @Order(5)
     @DisplayName("a node configured without the cluster key does not start")
     void noKeyNoStart() throws Exception {
-        Map<String, String> env = node("inference", TestServer.freePort(), apiA.env.get("MRI_CLUSTER_MEMBERS"),
-                apiA.env.get("MRI_JWT_KEY"));
+        Map<String, String> env = nodeOnPort("inference", TestServer.freePort());
         env.put("MRI_CLUSTER_KEYSTORE", "");
         ServerProcess keyless = start(env);
         assertEquals(1, keyless.waitFor(120), keyless.tail());
@@ -320,8 +305,7 @@ class ClusterTest {
     @Order(6)
     @DisplayName("SIGTERM of an inference node under load: it says goodbye, its requests go elsewhere, every upload is answered 201")
     void drainInferenceNode() throws Exception {
-        Map<String, String> env = node("inference", TestServer.freePort(), apiA.env.get("MRI_CLUSTER_MEMBERS"),
-                apiA.env.get("MRI_JWT_KEY"));
+        Map<String, String> env = nodeOnPort("inference", TestServer.freePort());
         // it joins after the activation: it fetches the active version from the api node at start
         ServerProcess third = start(env);
         awaitInferenceNodes(clientA, 3, apiA);
