@@ -65,7 +65,20 @@ class RequestHygieneTest {
         return send(raw, method, uri, headers, body);
     }
 
+    /**
+     * Sends once; an answer that has not arrived after 20 s is asked for once more, on a connection of its own. In CI
+     * an answer the server had logged as sent (an early 400 to a multipart upload, on a connection the server then
+     * closes) twice never reached this client, and the test hung: the retry keeps the test about what the answers
+     * say. The lost answer itself is listed in the issue notes as an open transport question.
+     */
     static Future<Answer> send(HttpClient client, HttpMethod method, String uri, Map<String, String> headers, Buffer body) {
+        return sendOnce(client, method, uri, headers, body).timeout(20, java.util.concurrent.TimeUnit.SECONDS)
+                .recover(e -> e instanceof java.util.concurrent.TimeoutException
+                        ? sendOnce(unpooled, method, uri, headers, body) : Future.failedFuture(e));
+    }
+
+    private static Future<Answer> sendOnce(HttpClient client, HttpMethod method, String uri, Map<String, String> headers,
+                                           Buffer body) {
         RequestOptions options = new RequestOptions().setMethod(method).setURI(uri).setIdleTimeout(20_000);
         headers.forEach(options::putHeader);
         return client.request(options)
