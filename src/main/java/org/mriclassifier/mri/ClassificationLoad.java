@@ -85,12 +85,6 @@ public final class ClassificationLoad {
         return elsewhere;
     }
 
-    /** Whether this node, or the cluster, has its {@code max} in progress. */
-    public synchronized boolean full() {
-        Elsewhere others = elsewhere;
-        return inFlight >= max || inFlight + others.inFlight() >= max + others.max();
-    }
-
     /** What {@code user} would be told now, without taking a slot (the HTTP layer, before reading a body). */
     public synchronized Verdict verdict(String user) {
         Elsewhere others = elsewhere;
